@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# User-facing targets. The module itself is built by Kbuild (see ./Kbuild).
+#
+#   make              the main job: build everything, boot a VM, show rzram as swap
+#   make test         every test on the base and the debug kernel; ends with "N passed, N failed"
+#   make module KDIR=<kernel build dir>
+#                     build rzram.ko against your own built 7.3 tree (rust/patches applied)
+#   make kernel       build (or reuse) the base kernel; prints its build directory
+#   make check        rustfmt, clippy and shellcheck only
+#   make clean        remove module build products from this tree
+
+KDIR ?=
+LLVM ?= -19
+
+.PHONY: all demo test module kernel check clean
+
+all: demo
+
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh
+
+kernel:
+	bash scripts/build-kernel.sh base
+
+module:
+ifeq ($(KDIR),)
+	bash scripts/build-module.sh "$$(bash scripts/build-kernel.sh base)"
+else
+	bash scripts/build-module.sh "$(KDIR)"
+endif
+
+check:
+	bash scripts/test.sh --variants base --only none
+
+clean:
+	find drivers tests -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name '*.d' | xargs rm -f
+	rm -f modules.order Module.symvers

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Compression backends.
+//!
+//! Each backend lives in its own file under `comp/` and wraps one of the kernel's
+//! compression libraries. [`Algorithm`] names the backends a device can be configured with;
+//! [`Compressor`] is one instance, with its working memory, owned by one stream.
+
+mod lz4;
+
+use kernel::prelude::*;
+
+/// A compression algorithm a device can use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Algorithm {
+    /// LZ4 (lib/lz4), the default.
+    Lz4,
+}
+
+impl Algorithm {
+    /// Every algorithm this build supports, in the order `comp_algorithm` lists them.
+    pub(crate) const ALL: &'static [Algorithm] = &[Algorithm::Lz4];
+
+    /// The algorithm new devices use.
+    pub(crate) const DEFAULT: Algorithm = Algorithm::Lz4;
+
+    /// Returns the name users write to `comp_algorithm`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Algorithm::Lz4 => "lz4",
+        }
+    }
+
+    /// Looks an algorithm up by name.
+    pub(crate) fn from_name(name: &[u8]) -> Option<Algorithm> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name().as_bytes() == name)
+    }
+}
+
+/// One compressor instance with its working memory.
+pub(crate) enum Compressor {
+    /// See [`lz4::Lz4`].
+    Lz4(lz4::Lz4),
+}
+
+impl Compressor {
+    /// Creates a compressor for `algorithm`.
+    pub(crate) fn new(algorithm: Algorithm) -> Result<Self> {
+        Ok(match algorithm {
+            Algorithm::Lz4 => Compressor::Lz4(lz4::Lz4::new()?),
+        })
+    }
+
+    /// Compresses `src` into `dst` and returns the compressed length, or `E2BIG` if the result
+    /// does not fit in `dst`.
+    pub(crate) fn compress(&mut self, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+        match self {
+            Compressor::Lz4(c) => c.compress(src, dst),
+        }
+    }
+
+    /// Decompresses `src` into `dst`, which it must fill exactly; anything else is `EIO`
+    /// (corrupt input).
+    pub(crate) fn decompress(&mut self, src: &[u8], dst: &mut [u8]) -> Result {
+        match self {
+            Compressor::Lz4(c) => c.decompress(src, dst),
+        }
+    }
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One rzram device: its configuration, its published meta and its lifecycle.
+//!
+//! # Lifecycle
+//!
+//! A device starts uninitialised, with capacity 0. Writing `disksize` builds a [`Meta`] (slot
+//! table, pool, streams) for the configured algorithm, publishes it through the device's
+//! [`Gate`] and sets the capacity. `reset` refuses while the disk is open, sets the capacity
+//! back to 0, retires the meta (new requests fail with `EIO`; the call waits for the requests
+//! that hold a reference) and frees it here, in process context.
+//!
+//! # Locks
+//!
+//! | lock                  | protects                                   | taken by                       |
+//! |-----------------------|--------------------------------------------|--------------------------------|
+//! | `Device::control`     | `Control`; serialises init and reset       | sysfs stores and shows          |
+//! | `Gate::owner`         | publishing and retiring the meta           | init and reset, under `control` |
+//! | slot stripe mutexes   | the slots of one stripe                    | I/O path, sysfs never           |
+//! | stream mutexes        | one compression stream                     | I/O path, sysfs never           |
+//!
+//! Order: `control` → `Gate::owner`; in the I/O path: slot stripe → stream (reads only).
+//!
+//! The I/O path takes neither `control` nor `Gate::owner`: it reaches the meta with
+//! [`Device::meta`], an atomic reference count on the gate. A reviewer can check this by
+//! following `execute` in `io.rs`: it only sees a `&Meta`, which has no way to reach the
+//! device's control lock.
+
+use crate::{
+    comp::Algorithm,
+    gate::{Gate, GateRef},
+    meta::Meta,
+    Rzram,
+};
+use kernel::{
+    block::{mq::gen_disk::DiskRef, SECTOR_SHIFT},
+    new_mutex,
+    page::PAGE_SIZE,
+    prelude::*,
+    sync::Mutex,
+};
+
+/// The configuration of a device; may only change while it is not initialised.
+struct Control {
+    /// The algorithm the next `disksize` uses.
+    algorithm: Algorithm,
+}
+
+/// One rzram device.
+#[pin_data]
+pub(crate) struct Device {
+    /// The device number (`rzram<id>`).
+    pub(crate) id: u32,
+    #[pin]
+    control: Mutex<Control>,
+    #[pin]
+    meta: Gate<Meta>,
+}
+
+impl Device {
+    /// Creates device `id`, uninitialised.
+    pub(crate) fn new(id: u32) -> impl PinInit<Self> {
+        pin_init!(Self {
+            id,
+            control <- new_mutex!(
+                Control {
+                    algorithm: Algorithm::DEFAULT,
+                },
+                "rzram_device_control"
+            ),
+            meta <- Gate::new(),
+        })
+    }
+
+    /// Takes a counted reference to the meta, or `None` if the device is not initialised.
+    /// This is all the I/O path does to reach the device's state.
+    pub(crate) fn meta(&self) -> Option<GateRef<'_, Meta>> {
+        self.meta.try_get()
+    }
+
+    /// Returns `true` if `disksize` has been set and the device not reset since.
+    pub(crate) fn is_initialised(&self) -> bool {
+        self.meta.is_live()
+    }
+
+    /// Returns the configured algorithm.
+    pub(crate) fn algorithm(&self) -> Algorithm {
+        self.control.lock().algorithm
+    }
+
+    /// Selects the algorithm for the next initialisation; `EBUSY` once initialised.
+    pub(crate) fn set_algorithm(&self, algorithm: Algorithm) -> Result {
+        let mut control = self.control.lock();
+        if self.is_initialised() {
+            pr_info!("rzram{}: can't change algorithm for initialized device\n", self.id);
+            return Err(EBUSY);
+        }
+        control.algorithm = algorithm;
+        Ok(())
+    }
+
+    /// Initialises the device with `disksize` bytes, rounded up to a page.
+    ///
+    /// `EINVAL` for 0, `EBUSY` if already initialised, `ENOMEM` if the table or pool cannot be
+    /// allocated.
+    pub(crate) fn init(&self, disk: &DiskRef<Rzram>, disksize: u64) -> Result {
+        let disksize = disksize
+            .checked_next_multiple_of(PAGE_SIZE as u64)
+            .ok_or(EINVAL)?;
+        if disksize == 0 {
+            return Err(EINVAL);
+        }
+        let control = self.control.lock();
+        if self.is_initialised() {
+            pr_info!("rzram{}: cannot change disksize for initialized device\n", self.id);
+            return Err(EBUSY);
+        }
+        let meta = Meta::new(self.id, disksize, control.algorithm).inspect_err(|e| {
+            pr_err!(
+                "rzram{}: cannot allocate {} bytes of metadata: {:?}\n",
+                self.id,
+                disksize,
+                e
+            )
+        })?;
+        self.meta.publish(meta).map_err(|(e, _meta)| e)?;
+        disk.set_capacity_and_notify(disksize >> SECTOR_SHIFT);
+        Ok(())
+    }
+
+    /// Resets the device: frees all its data and metadata; `EBUSY` while the disk is open.
+    pub(crate) fn reset(&self, disk: &DiskRef<Rzram>) -> Result {
+        let _control = self.control.lock();
+        if disk.openers() > 0 {
+            return Err(EBUSY);
+        }
+        disk.set_capacity_and_notify(0);
+        // Dropped here, in process context, after the last request let go of it.
+        drop(self.meta.retire());
+        Ok(())
+    }
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A published object that the I/O path uses through counted references.
+//!
+//! [`Gate`] holds at most one object at a time. Readers take a [`GateRef`] with one atomic
+//! compare-and-exchange and no lock; the owner publishes an object and later retires it:
+//! retiring stops new references at once, waits until the last reference is dropped and hands
+//! the object back, so the owner frees it in its own (process) context, never in the context
+//! that dropped the last reference.
+//!
+//! This is the meta handle of an rzram device: the slot table, pool and streams are published
+//! when `disksize` is set and retired by `reset`, and requests reach them without taking the
+//! device's control lock.
+//!
+//! Lock order: the caller's locks → `Gate::owner`. `owner` serialises [`Gate::publish`] and
+//! [`Gate::retire`]; readers never take it.
+
+use core::cell::UnsafeCell;
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        atomic::{Acquire, Atomic, Full, Relaxed, Release},
+        Completion, Mutex,
+    },
+};
+
+/// Set in [`Gate::state`] while an object is published.
+const LIVE: usize = 1;
+/// One reference in [`Gate::state`].
+const REF: usize = 2;
+
+/// A slot that publishes one object to lock-free, counted readers.
+///
+/// # Invariants
+///
+/// - `state` is `LIVE` (while published) plus `REF` times the number of live [`GateRef`]s.
+/// - `value` is only written while `owner` is held and `state` is zero, so no [`GateRef`]
+///   exists and none can be created; while `state` has `LIVE` set, `value` is `Some`.
+/// - `drained` is completed exactly once per retirement, by the [`GateRef`] that drops the
+///   count to zero after `LIVE` was cleared.
+#[pin_data]
+pub(crate) struct Gate<T> {
+    state: Atomic<usize>,
+    value: UnsafeCell<Option<KBox<T>>>,
+    #[pin]
+    drained: Completion,
+    #[pin]
+    owner: Mutex<()>,
+}
+
+// SAFETY: `Gate` hands out `&T` to any thread (so `T: Sync`) and moves the
+// object between threads on publish and retire (so `T: Send`). `value` is only
+// written under the invariants above.
+unsafe impl<T: Send + Sync> Sync for Gate<T> {}
+// SAFETY: As above.
+unsafe impl<T: Send + Sync> Send for Gate<T> {}
+
+impl<T: Send + Sync> Gate<T> {
+    /// Creates an empty gate.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            state: Atomic::new(0),
+            value: UnsafeCell::new(None),
+            drained <- Completion::new(),
+            owner <- new_mutex!((), "rzram_gate_owner"),
+        })
+    }
+
+    /// Takes a counted reference to the published object, or `None` if nothing is published
+    /// or the object is being retired.
+    pub(crate) fn try_get(&self) -> Option<GateRef<'_, T>> {
+        let mut cur = self.state.load(Relaxed);
+        loop {
+            if cur & LIVE == 0 {
+                return None;
+            }
+            match self.state.cmpxchg(cur, cur + REF, Acquire) {
+                Ok(_) => break,
+                Err(now) => cur = now,
+            }
+        }
+        // SAFETY: We hold a reference taken while `LIVE` was set, so by the
+        // type invariants `value` is `Some` and is not written until we drop
+        // the reference. The acquire above pairs with the release in
+        // `publish`, so the object's initialisation is visible.
+        let value = unsafe { &*self.value.get() };
+        match value.as_deref() {
+            Some(value) => Some(GateRef { gate: self, value }),
+            None => {
+                // Unreachable by the invariants; give the reference back.
+                self.put();
+                None
+            }
+        }
+    }
+
+    /// Drops one reference.
+    fn put(&self) {
+        let old = self.state.fetch_sub(REF, Release);
+        if old == REF {
+            // The count dropped to zero after `LIVE` was cleared: wake `retire`.
+            self.drained.complete();
+        }
+    }
+
+    /// Returns `true` while an object is published.
+    pub(crate) fn is_live(&self) -> bool {
+        self.state.load(Relaxed) & LIVE != 0
+    }
+
+    /// Publishes `value`. Fails with `EBUSY`, handing `value` back, if an object is already
+    /// published.
+    pub(crate) fn publish(&self, value: KBox<T>) -> Result<(), (Error, KBox<T>)> {
+        let _owner = self.owner.lock();
+        if self.state.load(Relaxed) != 0 {
+            return Err((EBUSY, value));
+        }
+        // No `complete()` of an earlier round is pending: `retire` consumed it.
+        self.drained.reinit();
+        // SAFETY: `owner` is held and `state` is zero, so by the type
+        // invariants nobody reads `value` and nobody else writes it.
+        unsafe { *self.value.get() = Some(value) };
+        // INVARIANT: `value` is `Some`; the release publishes it to readers.
+        self.state.store(LIVE, Release);
+        Ok(())
+    }
+
+    /// Retires the published object: new [`Gate::try_get`] calls fail from now on, the call
+    /// waits until every [`GateRef`] is dropped and returns the object, or `None` if nothing
+    /// was published. Sleeps; call from process context.
+    pub(crate) fn retire(&self) -> Option<KBox<T>> {
+        let _owner = self.owner.lock();
+        let mut cur = self.state.load(Relaxed);
+        loop {
+            if cur & LIVE == 0 {
+                return None;
+            }
+            match self.state.cmpxchg(cur, cur & !LIVE, Full) {
+                Ok(_) => break,
+                Err(now) => cur = now,
+            }
+        }
+        if cur & !LIVE != 0 {
+            // References are still out; the last one completes `drained`.
+            self.drained.wait_for_completion();
+        }
+        // SAFETY: `owner` is held and `state` is zero: `LIVE` is clear and the
+        // count reached zero (seen directly with full ordering, or through the
+        // completion). No reader exists or can appear.
+        unsafe { (*self.value.get()).take() }
+    }
+}
+
+/// A counted reference to the object published in a [`Gate`].
+pub(crate) struct GateRef<'a, T: Send + Sync> {
+    gate: &'a Gate<T>,
+    value: &'a T,
+}
+
+impl<T: Send + Sync> core::ops::Deref for GateRef<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.value
+    }
+}
+
+impl<T: Send + Sync> Drop for GateRef<'_, T> {
+    fn drop(&mut self) {
+        self.gate.put();
+    }
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The request path: read, write, discard and write-zeroes, one device page at a time.
+//!
+//! Every request is handled in the context that queues it (the tag set is `BLOCKING`) with a
+//! counted reference to the device's [`Meta`]; no device-wide lock is taken.
+//!
+//! Locks, per page: a write compresses and allocates under the CPU's stream only, drops it, and
+//! then takes the slot's stripe to install the result. A read takes the slot's stripe and,
+//! for a stored page, the stream inside it (slot → stream). There is never a stream → slot
+//! edge.
+
+use crate::{
+    meta::Meta,
+    slot::Slot,
+    stream::Stream,
+};
+use kernel::{
+    block::{
+        mq::{Command, Operations, Request, Segment, Segments},
+        SECTOR_SHIFT,
+    },
+    page::{PAGE_SHIFT, PAGE_SIZE},
+    prelude::*,
+};
+
+/// Sectors per device page.
+const PAGE_SECTORS: u64 = 1 << (PAGE_SHIFT - SECTOR_SHIFT as usize);
+
+/// Executes `rq` against `meta`.
+pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
+    let command = rq.command();
+    if command == Command::Flush {
+        // Nothing is cached: every write is in the pool when it completes.
+        return Ok(());
+    }
+    let Some((first, count)) = page_range(meta, rq.sector(), rq.bytes()) else {
+        meta.stats.invalid_io.inc();
+        return Err(EIO);
+    };
+    match command {
+        Command::Read => {
+            let mut data = Cursor::new(rq.segments());
+            (first..first + count)
+                .try_for_each(|index| read_page(meta, index, &mut data))
+                .inspect_err(|_| meta.stats.failed_reads.inc())
+        }
+        Command::Write => {
+            let mut data = Cursor::new(rq.segments());
+            (first..first + count)
+                .try_for_each(|index| write_page(meta, index, &mut data))
+                .inspect_err(|_| meta.stats.failed_writes.inc())
+        }
+        Command::Discard | Command::WriteZeroes => {
+            meta.stats.notify_free.inc();
+            (first..first + count).try_for_each(|index| {
+                let old = meta.slots.lock(index)?.replace(Slot::Empty);
+                release(meta, old);
+                Ok(())
+            })
+        }
+        Command::Flush | Command::Other(_) => Err(EOPNOTSUPP),
+    }
+}
+
+/// Returns the first page and the number of pages a request covers, or `None` if it is not
+/// page-aligned or reaches past the end of the device.
+fn page_range(meta: &Meta, sector: u64, bytes: u32) -> Option<(usize, usize)> {
+    if sector % PAGE_SECTORS != 0 || bytes as usize % PAGE_SIZE != 0 {
+        return None;
+    }
+    let first = usize::try_from(sector / PAGE_SECTORS).ok()?;
+    let count = bytes as usize / PAGE_SIZE;
+    (first.checked_add(count)? <= meta.slots.pages()).then_some((first, count))
+}
+
+/// Reads page `index` into the request's buffer.
+fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>) -> Result {
+    let slot = meta.slots.lock(index)?;
+    let (handle, huge) = match slot.get() {
+        Slot::Empty => return data.fill(0),
+        Slot::Same(word) => return data.fill(*word),
+        Slot::Stored { handle, huge } => (handle, *huge),
+    };
+    let mut stream = meta.streams.get();
+    let Stream { comp, buf, page } = &mut *stream;
+    meta.pool.read(handle, buf, |src| {
+        if huge {
+            page.get_mut(..src.len()).ok_or(EIO)?.copy_from_slice(src);
+            if src.len() == PAGE_SIZE {
+                Ok(())
+            } else {
+                Err(EIO)
+            }
+        } else {
+            comp.decompress(src, page)
+        }
+    })??;
+    drop(slot);
+    data.write_from(page)
+}
+
+/// Writes the next page of the request's buffer to page `index`.
+fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>) -> Result {
+    let new = {
+        let mut stream = meta.streams.get();
+        let Stream { comp, buf, page } = &mut *stream;
+        data.read_into(page)?;
+        if let Some(word) = same_filled(page) {
+            Slot::Same(word)
+        } else {
+            let (bytes, huge) = match comp.compress(page, buf) {
+                Ok(len) if len < meta.huge_class => (&buf[..len], false),
+                // Did not compress well enough: keep the page as it is.
+                _ => (&page[..], true),
+            };
+            Slot::Stored {
+                handle: meta.pool.store(bytes)?,
+                huge,
+            }
+        }
+    };
+    account(meta, &new);
+    let old = meta.slots.lock(index)?.replace(new);
+    release(meta, old);
+    Ok(())
+}
+
+/// Returns the word a page is filled with, if every 64-bit word of it is the same.
+pub(crate) fn same_filled(page: &[u8]) -> Option<u64> {
+    let mut words = page
+        .chunks_exact(8)
+        .map(|w| u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+    let first = words.next()?;
+    words.all(|w| w == first).then_some(first)
+}
+
+/// Counts a slot that is about to be installed.
+fn account(meta: &Meta, slot: &Slot) {
+    let stats = &meta.stats;
+    match slot {
+        Slot::Empty => return,
+        Slot::Same(_) => stats.same_pages.inc(),
+        Slot::Stored { handle, huge } => {
+            stats.compr_data_size.add(handle.len() as u64);
+            if *huge {
+                stats.huge_pages.inc();
+                stats.huge_pages_since.inc();
+            }
+            stats.max_used_pages.raise_to(meta.pool.total_pages());
+        }
+    }
+    stats.pages_stored.inc();
+}
+
+/// Frees what a slot held and takes it out of the counters.
+fn release(meta: &Meta, slot: Slot) {
+    let stats = &meta.stats;
+    match slot {
+        Slot::Empty => return,
+        Slot::Same(_) => stats.same_pages.sub(1),
+        Slot::Stored { handle, huge } => {
+            stats.compr_data_size.sub(handle.len() as u64);
+            if huge {
+                stats.huge_pages.sub(1);
+            }
+            meta.pool.free(handle);
+        }
+    }
+    stats.pages_stored.sub(1);
+}
+
+/// A position in a request's data buffer, which may be split into segments at any byte.
+struct Cursor<'a> {
+    segments: Segments<'a>,
+    current: Option<Segment<'a>>,
+    done: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(segments: Segments<'a>) -> Self {
+        Self {
+            segments,
+            current: None,
+            done: 0,
+        }
+    }
+
+    /// Returns the current segment and the offset in it, moving to the next segment when the
+    /// current one is used up; `EIO` if the buffer is shorter than the request.
+    fn segment(&mut self) -> Result<(&Segment<'a>, usize)> {
+        let used_up = self.current.as_ref().is_none_or(|s| self.done == s.len());
+        if used_up {
+            self.current = Some(self.segments.next().ok_or(EIO)?);
+            self.done = 0;
+        }
+        let segment = self.current.as_ref().ok_or(EIO)?;
+        Ok((segment, self.done))
+    }
+
+    /// Copies the next `dst.len()` bytes of the buffer to `dst`.
+    fn read_into(&mut self, dst: &mut [u8]) -> Result {
+        let mut filled = 0;
+        while filled < dst.len() {
+            let (segment, offset) = self.segment()?;
+            let n = (segment.len() - offset).min(dst.len() - filled);
+            segment.copy_to_slice(offset, &mut dst[filled..filled + n])?;
+            self.done += n;
+            filled += n;
+        }
+        Ok(())
+    }
+
+    /// Copies `src` to the next `src.len()` bytes of the buffer.
+    fn write_from(&mut self, src: &[u8]) -> Result {
+        let mut written = 0;
+        while written < src.len() {
+            let (segment, offset) = self.segment()?;
+            let n = (segment.len() - offset).min(src.len() - written);
+            segment.copy_from_slice(offset, &src[written..written + n])?;
+            self.done += n;
+            written += n;
+        }
+        Ok(())
+    }
+
+    /// Fills the next page of the buffer with `word`.
+    fn fill(&mut self, word: u64) -> Result {
+        let mut chunk = [0u8; 256];
+        for w in chunk.chunks_exact_mut(8) {
+            w.copy_from_slice(&word.to_ne_bytes());
+        }
+        (0..PAGE_SIZE / chunk.len()).try_for_each(|_| self.write_from(&chunk))
+    }
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The meta of an initialised device: everything that exists between `disksize` and `reset`.
+//!
+//! A [`Meta`] is built by `disksize`, published through the device's [`Gate`] and reached by
+//! the I/O path through a counted reference; `reset` retires it, waits for the last request
+//! and drops it in process context. Nothing in it changes while it is published except through
+//! its own locks (slot stripes, streams) and atomics (statistics).
+//!
+//! [`Gate`]: crate::gate::Gate
+
+use crate::{
+    comp::Algorithm,
+    slot::SlotTable,
+    stats::{IoStat, MmStat, Stats},
+    stream::Streams,
+    zspool::ZsPool,
+};
+use kernel::{cpu::nr_cpu_ids, page::PAGE_SIZE, prelude::*};
+
+/// Slot stripes per possible CPU: enough that requests on different CPUs rarely meet.
+const STRIPES_PER_CPU: usize = 64;
+
+/// The state of an initialised device.
+pub(crate) struct Meta {
+    /// What each page holds.
+    pub(crate) slots: SlotTable,
+    /// Where compressed pages are kept.
+    pub(crate) pool: ZsPool,
+    /// The compression streams.
+    pub(crate) streams: Streams,
+    /// The device's counters.
+    pub(crate) stats: Stats,
+    /// Pages that compress to this size or more are stored as they are.
+    pub(crate) huge_class: usize,
+    /// The algorithm the streams use.
+    pub(crate) algorithm: Algorithm,
+}
+
+impl Meta {
+    /// Builds the meta of device `id` for `disksize` bytes (a multiple of the page size).
+    pub(crate) fn new(id: u32, disksize: u64, algorithm: Algorithm) -> Result<KBox<Self>> {
+        let pages = usize::try_from(disksize / PAGE_SIZE as u64).map_err(|_| EINVAL)?;
+        let name = CString::try_from_fmt(fmt!("rzram{id}"))?;
+        let pool = ZsPool::new(&name)?;
+        let huge_class = pool.huge_class_size();
+        let stripes = STRIPES_PER_CPU * nr_cpu_ids() as usize;
+        Ok(KBox::new(
+            Self {
+                slots: SlotTable::new(pages, stripes)?,
+                pool,
+                streams: Streams::new(algorithm)?,
+                stats: Stats::new(),
+                huge_class,
+                algorithm,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// Returns the size of the device in bytes.
+    pub(crate) fn disksize(&self) -> u64 {
+        self.slots.pages() as u64 * PAGE_SIZE as u64
+    }
+
+    /// Returns the `mm_stat` fields.
+    pub(crate) fn mm_stat(&self) -> MmStat {
+        let s = &self.stats;
+        let page = PAGE_SIZE as u64;
+        MmStat {
+            orig_data_size: s.pages_stored.get() * page,
+            compr_data_size: s.compr_data_size.get(),
+            mem_used_total: self.pool.total_pages() * page,
+            mem_limit: 0,
+            mem_used_max: s.max_used_pages.get() * page,
+            same_pages: s.same_pages.get(),
+            pages_compacted: 0,
+            huge_pages: s.huge_pages.get(),
+            huge_pages_since: s.huge_pages_since.get(),
+        }
+    }
+
+    /// Returns the `io_stat` fields.
+    pub(crate) fn io_stat(&self) -> IoStat {
+        let s = &self.stats;
+        IoStat {
+            failed_reads: s.failed_reads.get(),
+            failed_writes: s.failed_writes.get(),
+            invalid_io: s.invalid_io.get(),
+            notify_free: s.notify_free.get(),
+        }
+    }
+}

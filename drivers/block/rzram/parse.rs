@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Parsing of what users write to the sysfs attributes.
+
+use kernel::prelude::*;
+
+/// Strips the trailing newline and surrounding blanks that `echo` and friends add.
+pub(crate) fn trim(input: &[u8]) -> &[u8] {
+    input.trim_ascii()
+}
+
+/// Parses an unsigned integer: decimal, or hexadecimal with a `0x` prefix.
+///
+/// `EINVAL` for anything else, `ERANGE` if it does not fit in 64 bits.
+pub(crate) fn parse_u64(input: &[u8]) -> Result<u64> {
+    let (digits, radix) = match input {
+        [b'0', b'x' | b'X', rest @ ..] => (rest, 16),
+        _ => (input, 10),
+    };
+    if digits.is_empty() {
+        return Err(EINVAL);
+    }
+    let mut value: u64 = 0;
+    for &c in digits {
+        let d = (c as char).to_digit(radix).ok_or(EINVAL)?;
+        value = value
+            .checked_mul(u64::from(radix))
+            .and_then(|v| v.checked_add(u64::from(d)))
+            .ok_or(ERANGE)?;
+    }
+    Ok(value)
+}
+
+/// Parses a size in bytes with an optional binary suffix, like the kernel's `memparse()`:
+/// `K`, `M`, `G`, `T`, `P` or `E` (either case) multiply by 2^10 .. 2^60.
+///
+/// Unlike `memparse()`, trailing garbage is refused (`EINVAL`) rather than ignored, and an
+/// overflow is `ERANGE` rather than a wrapped value.
+pub(crate) fn parse_size(input: &[u8]) -> Result<u64> {
+    let input = trim(input);
+    let (number, shift) = match input.split_last() {
+        Some((&last, rest)) if last.is_ascii_alphabetic() && !is_hex_digit_of(input, last) => {
+            let shift = match last.to_ascii_uppercase() {
+                b'K' => 10,
+                b'M' => 20,
+                b'G' => 30,
+                b'T' => 40,
+                b'P' => 50,
+                b'E' => 60,
+                _ => return Err(EINVAL),
+            };
+            (rest, shift)
+        }
+        _ => (input, 0),
+    };
+    let value = parse_u64(number)?;
+    value.checked_mul(1u64 << shift).ok_or(ERANGE)
+}
+
+/// Returns `true` if `last` is a digit of a hexadecimal number (`0x1E` is 30, as with
+/// `memparse()`) rather than a suffix.
+fn is_hex_digit_of(input: &[u8], last: u8) -> bool {
+    (input.starts_with(b"0x") || input.starts_with(b"0X")) && last.is_ascii_hexdigit()
+}

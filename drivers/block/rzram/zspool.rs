@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A safe wrapper over a zsmalloc pool.
+//!
+//! Objects are identified by a [`Handle`], which only [`ZsPool::alloc`] creates and which
+//! remembers its pool, so a handle can never be freed or read through another pool.
+//!
+//! C header: [`include/linux/zsmalloc.h`](srctree/include/linux/zsmalloc.h)
+
+use core::{num::NonZeroUsize, ptr::NonNull};
+use kernel::{
+    bindings,
+    page::PAGE_SIZE,
+    prelude::*,
+    sync::atomic::{Atomic, Relaxed},
+};
+
+/// Gives every pool its own number, so handles can be checked against their pool.
+static NEXT_POOL_ID: Atomic<u32> = Atomic::new(1);
+
+/// GFP flags for allocations in the I/O path: no I/O recursion, no warning on failure (the
+/// request fails with `ENOMEM` instead), and pages that zsmalloc may place in high or movable
+/// memory, as zram does.
+const GFP_IO_PATH: bindings::gfp_t = bindings::GFP_NOIO
+    | bindings::__GFP_NOWARN
+    | bindings::__GFP_HIGHMEM
+    | bindings::__GFP_MOVABLE;
+
+/// An object allocated in a [`ZsPool`].
+///
+/// # Invariants
+///
+/// `raw` is a live zsmalloc handle of the pool numbered `pool`, of `len` bytes.
+#[derive(Debug)]
+pub(crate) struct Handle {
+    raw: NonZeroUsize,
+    pool: u32,
+    len: u32,
+}
+
+impl Handle {
+    /// Returns the size of the object in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len as usize
+    }
+}
+
+/// A zsmalloc pool.
+///
+/// # Invariants
+///
+/// `pool` is a pool created by `zs_create_pool()` and owned by `self`; `id` is unique among
+/// the pools that exist.
+pub(crate) struct ZsPool {
+    pool: NonNull<bindings::zs_pool>,
+    id: u32,
+}
+
+// SAFETY: zsmalloc pools may be used from any thread; all their functions
+// synchronise internally.
+unsafe impl Send for ZsPool {}
+// SAFETY: As above.
+unsafe impl Sync for ZsPool {}
+
+impl ZsPool {
+    /// Creates a pool called `name` (shown in /sys/kernel/debug/zsmalloc/).
+    pub(crate) fn new(name: &CStr) -> Result<Self> {
+        // SAFETY: `name` is a valid C string; zsmalloc copies it.
+        let pool = unsafe { bindings::zs_create_pool(name.as_char_ptr()) };
+        let pool = NonNull::new(pool).ok_or(ENOMEM)?;
+        // INVARIANT: The pool was just created; the id is fresh (wrapping after
+        // 2^32 pools, never to a pool that lives that long).
+        let id = NEXT_POOL_ID.fetch_add(1, Relaxed);
+        Ok(Self { pool, id })
+    }
+
+    /// Allocates an object and fills it with `data`.
+    pub(crate) fn store(&self, data: &[u8]) -> Result<Handle> {
+        if data.is_empty() || data.len() > PAGE_SIZE {
+            return Err(EINVAL);
+        }
+        // SAFETY: By the type invariant `self.pool` is a live pool.
+        let raw = unsafe {
+            bindings::zs_malloc(
+                self.pool.as_ptr(),
+                data.len(),
+                GFP_IO_PATH,
+                bindings::NUMA_NO_NODE,
+            )
+        };
+        // zs_malloc() returns an error value (IS_ERR_VALUE) on failure.
+        let raw = raw as usize;
+        if raw >= (bindings::MAX_ERRNO as usize).wrapping_neg() {
+            return Err(Error::from_errno(raw as isize as i32));
+        }
+        let raw = NonZeroUsize::new(raw).ok_or(ENOMEM)?;
+        // SAFETY: `raw` was just allocated in this pool with room for
+        // `data.len()` bytes; zs_obj_write only reads `data`.
+        unsafe {
+            bindings::zs_obj_write(
+                self.pool.as_ptr(),
+                raw.get() as _,
+                data.as_ptr().cast_mut().cast(),
+                data.len(),
+            )
+        };
+        // INVARIANT: `raw` is a live handle of this pool of `data.len()` bytes.
+        Ok(Handle {
+            raw,
+            pool: self.id,
+            len: data.len() as u32,
+        })
+    }
+
+    /// Frees the object `handle`.
+    pub(crate) fn free(&self, handle: Handle) {
+        if handle.pool != self.id {
+            // A driver bug; leaking is the only safe answer.
+            pr_err!("rzram: handle freed through the wrong pool\n");
+            return;
+        }
+        // SAFETY: By the type invariants `handle.raw` is a live object of this
+        // pool; `handle` is consumed, so it cannot be used again.
+        unsafe { bindings::zs_free(self.pool.as_ptr(), handle.raw.get() as _) };
+    }
+
+    /// Calls `f` with the bytes of the object `handle`. `scratch` (at least a page) is used
+    /// when the object spans two pages. `f` runs in atomic context and must not sleep.
+    pub(crate) fn read<R>(
+        &self,
+        handle: &Handle,
+        scratch: &mut [u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R> {
+        if handle.pool != self.id || scratch.len() < handle.len() {
+            return Err(EINVAL);
+        }
+        let len = handle.len();
+        // SAFETY: `handle.raw` is a live object of this pool of `len` bytes and
+        // `scratch` has room for `len` bytes in case zsmalloc must copy.
+        let mem = unsafe {
+            bindings::zs_obj_read_begin(
+                self.pool.as_ptr(),
+                handle.raw.get() as _,
+                len,
+                scratch.as_mut_ptr().cast(),
+            )
+        };
+        // SAFETY: zs_obj_read_begin() returns a mapping of the object's `len`
+        // bytes that stays valid until zs_obj_read_end().
+        let bytes = unsafe { core::slice::from_raw_parts(mem.cast::<u8>(), len) };
+        let ret = f(bytes);
+        // SAFETY: Ends the read started above with the same arguments.
+        unsafe {
+            bindings::zs_obj_read_end(self.pool.as_ptr(), handle.raw.get() as _, len, mem)
+        };
+        Ok(ret)
+    }
+
+    /// Returns the number of pages the pool uses.
+    pub(crate) fn total_pages(&self) -> u64 {
+        // SAFETY: By the type invariant `self.pool` is a live pool.
+        unsafe { bindings::zs_get_total_pages(self.pool.as_ptr()) as u64 }
+    }
+
+    /// Returns the size from which zsmalloc keeps an object in a class of its own; objects
+    /// that compress to this size or more are better stored uncompressed.
+    pub(crate) fn huge_class_size(&self) -> usize {
+        // SAFETY: By the type invariant `self.pool` is a live pool.
+        unsafe { bindings::zs_huge_class_size(self.pool.as_ptr()) }
+    }
+}
+
+impl Drop for ZsPool {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own the pool; it is not used after
+        // this. Objects still allocated are freed with it.
+        unsafe { bindings::zs_destroy_pool(self.pool.as_ptr()) };
+    }
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run every rzram test: set up the machine, build the base and the debug (lockdep + KASAN)
+# kernels and rzram.ko for each, run the static checks, then run the KUnit suites and every
+# guest scenario in QEMU on both kernels.
+#
+# Usage: test.sh [--variants "base debug"] [--only <scenario>]
+# Prints `N passed, N failed` last; exits non-zero if anything failed.
+# Logs go to $RZRAM_TEST_LOGS (default: ./test-logs).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+variants="base debug"
+only=
+while (($#)); do
+	case $1 in
+	--variants) variants=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	*) echo "usage: test.sh [--variants \"base debug\"] [--only <scenario>]" >&2; exit 2 ;;
+	esac
+done
+
+logs=${RZRAM_TEST_LOGS:-$top/test-logs}
+rm -rf "$logs"
+mkdir -p "$logs"
+passed=0
+failed=0
+failures=()
+
+ok() {
+	passed=$((passed + 1))
+	printf 'ok     %s\n' "$*"
+}
+not_ok() {
+	failed=$((failed + 1))
+	failures+=("$*")
+	printf 'FAILED %s\n' "$*"
+}
+
+summary() {
+	echo
+	for f in "${failures[@]}"; do
+		echo "failed: $f"
+	done
+	echo "$passed passed, $failed failed"
+	((failed == 0))
+}
+trap 'summary' EXIT
+
+bash scripts/deps.sh
+
+# Static checks, on the sources only.
+mapfile -t rust_files < <(git ls-files 'drivers/*.rs' 'tests/*.rs')
+ksrc=$(bash scripts/fetch-kernel.sh "${RZRAM_CACHE:-$HOME/.cache/rzram}")
+if rustfmt --check --edition 2021 --config-path "$ksrc/.rustfmt.toml" "${rust_files[@]}" \
+	>"$logs/rustfmt.log" 2>&1; then
+	ok "rustfmt"
+else
+	not_ok "rustfmt (see $logs/rustfmt.log)"
+fi
+mapfile -t shell_files < <(git ls-files '*.sh' .ci/run)
+if shellcheck -x "${shell_files[@]}" >"$logs/shellcheck.log" 2>&1; then
+	ok "shellcheck"
+else
+	not_ok "shellcheck (see $logs/shellcheck.log)"
+fi
+
+# count_ktap <console log> <variant>: one result per rzram KUnit test case.
+count_ktap() {
+	local results n=0
+	results=$(sed -e 's/^\[[^]]*\] //' "$1" | awk '
+		/^ *# Subtest: / { suite = $3; next }
+		/^    +(not )?ok [0-9]+ / {
+			if (suite !~ /^rzram_/) next
+			name = ($1 == "not") ? $4 : $3
+			print (($1 == "not") ? "FAIL" : "PASS"), suite "." name
+		}')
+	while read -r verdict name; do
+		[[ -n "$verdict" ]] || continue
+		n=$((n + 1))
+		if [[ "$verdict" == PASS ]]; then ok "$2 kunit $name"; else not_ok "$2 kunit $name"; fi
+	done <<<"$results"
+	if ((n < 20)); then
+		not_ok "$2 kunit: only $n rzram test cases ran (expected at least 20)"
+	fi
+}
+
+# run_scenario <variant> <kernel dir> <module> <scenario file>
+run_scenario() {
+	local variant=$1 kdir=$2 ko=$3 file=$4 name rc=0 mem=512M
+	name=$(basename "$file" .sh)
+	[[ "$name" == swap ]] && mem=256M
+	local log="$logs/$variant-$name.log"
+	echo "--- $variant: $name"
+	bash scripts/run-vm.sh --kernel "$kdir" --module "$ko" --mem "$mem" --timeout 1200 \
+		--log "$log" "$file" >/dev/null 2>"$log.host" || rc=$?
+	if [[ "$name" == kunit ]]; then
+		count_ktap "$log" "$variant"
+	fi
+	local line
+	while IFS= read -r line; do
+		case $line in
+		RZRAM-PASS:*) ok "$variant $name: ${line#RZRAM-PASS: }" ;;
+		RZRAM-FAIL:*) not_ok "$variant $name: ${line#RZRAM-FAIL: }" ;;
+		esac
+	done < <(grep -a -o 'RZRAM-\(PASS\|FAIL\): .*' "$log" | tr -d '\r')
+	case $rc in
+	0) ok "$variant $name: guest script and kernel log clean" ;;
+	3) not_ok "$variant $name: kernel report in the console (see $log)" ;;
+	*) not_ok "$variant $name: guest exit status $rc (see $log)" ;;
+	esac
+}
+
+for variant in $variants; do
+	kdir=$(bash scripts/build-kernel.sh "$variant")
+	if ko=$(bash scripts/build-module.sh "$kdir" 2>"$logs/$variant-module.log"); then
+		ok "$variant: rzram.ko builds"
+	else
+		not_ok "$variant: rzram.ko build (see $logs/$variant-module.log)"
+		continue
+	fi
+	if [[ "$variant" == base ]]; then
+		if CLIPPY=1 bash scripts/build-module.sh "$kdir" "$kdir/rzram-clippy" \
+			>/dev/null 2>"$logs/clippy.log" && ! grep -q '^warning' "$logs/clippy.log"; then
+			ok "clippy"
+		else
+			not_ok "clippy (see $logs/clippy.log)"
+		fi
+	fi
+	for file in tests/guest/*.sh; do
+		[[ -z "$only" || "$(basename "$file" .sh)" == "$only" ]] || continue
+		[[ "$(basename "$file")" == smoke-zram.sh ]] && continue
+		run_scenario "$variant" "$kdir" "$ko" "$file"
+	done
+done

@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Demonstration (not a test): rzram0 as compressed swap in a 256 MiB VM, filled past the
+# VM's free memory. Ends with rzram0 as active swap and its mm_stat.
+set -eu
+
+modprobe rzram
+echo lz4 >/sys/block/rzram0/comp_algorithm
+echo 512M >/sys/block/rzram0/disksize
+mkswap /dev/rzram0
+swapon /dev/rzram0
+free_kib=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
+mib=$((free_kib / 1024 + 128))
+echo "demo: allocating ${mib} MiB with ${free_kib} kB free"
+memhog "$mib" &
+hog=$!
+sleep 5
+echo "demo: while memhog runs:"
+cat /proc/swaps
+wait "$hog"
+# Hold part of the memory so pages stay swapped out while we look.
+memhog $((mib / 2)) 1 >/dev/null
+echo
+echo "demo: /proc/swaps"
+cat /proc/swaps
+echo "demo: /sys/block/rzram0/mm_stat (orig_data_size compr_data_size mem_used_total" \
+	"mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since)"
+cat /sys/block/rzram0/mm_stat
+grep -q '^/dev/rzram0 ' /proc/swaps

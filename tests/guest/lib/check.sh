@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the guest scenarios (sourced by busybox sh in the VM).
+# Every check prints one `RZRAM-PASS: <what>` or `RZRAM-FAIL: <what>` line; the host counts
+# them. A scenario ends with `finish`, which fails the script if any check failed.
+
+failed=0
+
+pass() { echo "RZRAM-PASS: $*"; }
+fail() {
+	echo "RZRAM-FAIL: $*"
+	failed=$((failed + 1))
+}
+
+# check <what> <command...>: passes if the command succeeds.
+check() {
+	what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# check_eq <what> <expected> <actual>
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected '$2', got '$3')"; fi
+}
+
+# write_fails <what> <error text> <file> <value>: the write must fail with that error
+# (strerror text, e.g. "Invalid argument").
+write_fails() {
+	if echo "$4" 2>/tmp/write.err >"$3"; then
+		fail "$1 (the write succeeded)"
+	elif grep -q "$2" /tmp/write.err; then
+		pass "$1"
+	else
+		fail "$1 (expected '$2', got '$(cat /tmp/write.err)')"
+	fi
+}
+
+# field <n> <file>: the n-th whitespace-separated field of a stat file.
+field() { awk -v n="$1" '{ print $n }' "$2"; }
+
+# flush <dev>: drop the page cache of a block device, so reads reach the driver.
+flush() { blockdev --flushbufs "$1"; }
+
+finish() {
+	echo "checks failed: $failed"
+	[ "$failed" -eq 0 ]
+}

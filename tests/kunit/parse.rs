@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Size and integer parsing of the sysfs attributes.
+
+#[kernel::prelude::kunit_tests(rzram_parse)]
+mod tests {
+    use crate::parse::{parse_size, parse_u64, trim};
+    use kernel::prelude::*;
+
+    #[test]
+    fn plain_numbers_are_bytes() {
+        assert_eq!(parse_size(b"4096"), Ok(4096));
+        assert_eq!(parse_size(b"4096\n"), Ok(4096));
+        assert_eq!(parse_size(b"0"), Ok(0));
+    }
+
+    #[test]
+    fn suffixes_are_binary_multiples_in_either_case() {
+        assert_eq!(parse_size(b"1K"), Ok(1 << 10));
+        assert_eq!(parse_size(b"64M\n"), Ok(64 << 20));
+        assert_eq!(parse_size(b"2g"), Ok(2 << 30));
+        assert_eq!(parse_size(b"1T"), Ok(1 << 40));
+        assert_eq!(parse_size(b"1p"), Ok(1 << 50));
+        assert_eq!(parse_size(b"1E"), Ok(1 << 60));
+    }
+
+    #[test]
+    fn hex_numbers_keep_their_hex_digits() {
+        assert_eq!(parse_size(b"0x1000"), Ok(4096));
+        assert_eq!(parse_size(b"0x1E"), Ok(30));
+        assert_eq!(parse_size(b"0x10M"), Ok(16 << 20));
+    }
+
+    #[test]
+    fn garbage_is_einval() {
+        assert_eq!(parse_size(b""), Err(EINVAL));
+        assert_eq!(parse_size(b"\n"), Err(EINVAL));
+        assert_eq!(parse_size(b"abc"), Err(EINVAL));
+        assert_eq!(parse_size(b"12Q"), Err(EINVAL));
+        assert_eq!(parse_size(b"1 2"), Err(EINVAL));
+        assert_eq!(parse_size(b"-1"), Err(EINVAL));
+        assert_eq!(parse_size(b"M"), Err(EINVAL));
+        assert_eq!(parse_size(b"0x"), Err(EINVAL));
+    }
+
+    #[test]
+    fn overflow_is_erange() {
+        assert_eq!(parse_size(b"16E"), Err(ERANGE));
+        assert_eq!(parse_size(b"18446744073709551616"), Err(ERANGE));
+        assert_eq!(parse_u64(b"18446744073709551615"), Ok(u64::MAX));
+    }
+
+    #[test]
+    fn trim_strips_blanks_and_newline() {
+        assert_eq!(trim(b"  lz4\n"), b"lz4");
+        assert_eq!(trim(b"\n"), b"");
+    }
+}
