@@ -7,7 +7,8 @@
 #
 # The kernel source is $KSRC if set (used as is: the rust/ patch series must
 # already be applied to it), else the pristine tree from fetch-kernel.sh, copied
-# once to $RZRAM_CACHE/tree-<version>/ with rust/patches/*.patch applied. The
+# once to $RZRAM_CACHE/tree-<version>/ with rust/patches/*.patch (or
+# $RZRAM_SERIES_DIR/*.patch) applied. The
 # build directory is $RZRAM_CACHE/build-<version>-<variant>/ and is reused
 # incrementally; if neither the kernel, the config fragments nor the series
 # changed, make is skipped altogether.
@@ -76,7 +77,8 @@ patched_files() {
 # --- source tree -------------------------------------------------------------
 
 shopt -s nullglob
-patches=("$repo"/rust/patches/*.patch)
+series_dir=${RZRAM_SERIES_DIR:-$repo/rust/patches}
+patches=("$series_dir"/*.patch)
 shopt -u nullglob
 if ((${#patches[@]})); then
 	mapfile -t patches < <(printf '%s\n' "${patches[@]}" | LC_ALL=C sort)

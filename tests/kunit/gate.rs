@@ -20,7 +20,8 @@ mod tests {
         let gate = KBox::pin_init(Gate::<u32>::new(), GFP_KERNEL)?;
         assert!(gate.try_get().is_none());
         assert!(!gate.is_live());
-        gate.publish(KBox::new(7, GFP_KERNEL)?).map_err(|(e, _)| e)?;
+        gate.publish(KBox::new(7, GFP_KERNEL)?)
+            .map_err(|(e, _)| e)?;
         assert!(gate.is_live());
         assert_eq!(gate.try_get().map(|r| *r), Some(7));
         Ok(())
@@ -29,7 +30,8 @@ mod tests {
     #[test]
     fn publish_twice_is_ebusy() -> Result {
         let gate = KBox::pin_init(Gate::<u32>::new(), GFP_KERNEL)?;
-        gate.publish(KBox::new(1, GFP_KERNEL)?).map_err(|(e, _)| e)?;
+        gate.publish(KBox::new(1, GFP_KERNEL)?)
+            .map_err(|(e, _)| e)?;
         let again = gate.publish(KBox::new(2, GFP_KERNEL)?);
         assert!(matches!(again, Err((e, ref v)) if e == EBUSY && **v == 2));
         assert_eq!(gate.try_get().map(|r| *r), Some(1));
@@ -40,7 +42,8 @@ mod tests {
     fn retire_returns_the_object_and_get_fails_after() -> Result {
         let gate = KBox::pin_init(Gate::<u32>::new(), GFP_KERNEL)?;
         assert!(gate.retire().is_none());
-        gate.publish(KBox::new(3, GFP_KERNEL)?).map_err(|(e, _)| e)?;
+        gate.publish(KBox::new(3, GFP_KERNEL)?)
+            .map_err(|(e, _)| e)?;
         {
             let a = gate.try_get();
             let b = gate.try_get();
@@ -51,7 +54,8 @@ mod tests {
         assert!(gate.try_get().is_none());
         assert!(!gate.is_live());
         // The gate can be used again, as disksize after reset does.
-        gate.publish(KBox::new(4, GFP_KERNEL)?).map_err(|(e, _)| e)?;
+        gate.publish(KBox::new(4, GFP_KERNEL)?)
+            .map_err(|(e, _)| e)?;
         assert_eq!(gate.try_get().map(|r| *r), Some(4));
         Ok(())
     }
@@ -60,7 +64,8 @@ mod tests {
     fn retire_waits_for_the_last_reference() -> Result {
         let gate = Arc::pin_init(Gate::<u32>::new(), GFP_KERNEL)?;
         let retired = Arc::new(Atomic::new(0u32), GFP_KERNEL)?;
-        gate.publish(KBox::new(5, GFP_KERNEL)?).map_err(|(e, _)| e)?;
+        gate.publish(KBox::new(5, GFP_KERNEL)?)
+            .map_err(|(e, _)| e)?;
         let held = gate.try_get();
         assert!(held.is_some());
 

@@ -28,12 +28,18 @@ mod tests {
     #[test]
     fn replace_returns_the_old_slot() -> Result {
         let table = SlotTable::new(100, 8)?;
-        assert!(matches!(table.lock(42)?.replace(Slot::Same(7)), Slot::Empty));
+        assert!(matches!(
+            table.lock(42)?.replace(Slot::Same(7)),
+            Slot::Empty
+        ));
         assert!(matches!(table.lock(42)?.get(), Slot::Same(7)));
         // Neighbours in the same and in other stripes are untouched.
         assert!(matches!(table.lock(41)?.get(), Slot::Empty));
         assert!(matches!(table.lock(50)?.get(), Slot::Empty));
-        assert!(matches!(table.lock(42)?.replace(Slot::Empty), Slot::Same(7)));
+        assert!(matches!(
+            table.lock(42)?.replace(Slot::Empty),
+            Slot::Same(7)
+        ));
         Ok(())
     }
 

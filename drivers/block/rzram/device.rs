@@ -92,7 +92,10 @@ impl Device {
     pub(crate) fn set_algorithm(&self, algorithm: Algorithm) -> Result {
         let mut control = self.control.lock();
         if self.is_initialised() {
-            pr_info!("rzram{}: can't change algorithm for initialized device\n", self.id);
+            pr_info!(
+                "rzram{}: can't change algorithm for initialized device\n",
+                self.id
+            );
             return Err(EBUSY);
         }
         control.algorithm = algorithm;
@@ -112,7 +115,10 @@ impl Device {
         }
         let control = self.control.lock();
         if self.is_initialised() {
-            pr_info!("rzram{}: cannot change disksize for initialized device\n", self.id);
+            pr_info!(
+                "rzram{}: cannot change disksize for initialized device\n",
+                self.id
+            );
             return Err(EBUSY);
         }
         let meta = Meta::new(self.id, disksize, control.algorithm).inspect_err(|e| {

@@ -10,11 +10,7 @@
 //! for a stored page, the stream inside it (slot → stream). There is never a stream → slot
 //! edge.
 
-use crate::{
-    meta::Meta,
-    slot::Slot,
-    stream::Stream,
-};
+use crate::{meta::Meta, slot::Slot, stream::Stream};
 use kernel::{
     block::{
         mq::{Command, Operations, Request, Segment, Segments},
@@ -28,39 +24,40 @@ use kernel::{
 const PAGE_SECTORS: u64 = 1 << (PAGE_SHIFT - SECTOR_SHIFT as usize);
 
 /// Executes `rq` against `meta`.
+///
+/// Like zram, a failed read or write is reported to the submitter as an I/O error, whatever
+/// the cause (out of memory in the pool, corrupt data); the cause is counted in `io_stat`.
 pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
     let command = rq.command();
-    if command == Command::Flush {
+    match command {
         // Nothing is cached: every write is in the pool when it completes.
-        return Ok(());
+        Command::Flush => return Ok(()),
+        Command::Other(_) => return Err(EOPNOTSUPP),
+        Command::Read | Command::Write | Command::Discard | Command::WriteZeroes => {}
     }
     let Some((first, count)) = page_range(meta, rq.sector(), rq.bytes()) else {
         meta.stats.invalid_io.inc();
         return Err(EIO);
     };
-    match command {
-        Command::Read => {
-            let mut data = Cursor::new(rq.segments());
-            (first..first + count)
-                .try_for_each(|index| read_page(meta, index, &mut data))
-                .inspect_err(|_| meta.stats.failed_reads.inc())
-        }
-        Command::Write => {
-            let mut data = Cursor::new(rq.segments());
-            (first..first + count)
-                .try_for_each(|index| write_page(meta, index, &mut data))
-                .inspect_err(|_| meta.stats.failed_writes.inc())
-        }
-        Command::Discard | Command::WriteZeroes => {
-            meta.stats.notify_free.inc();
-            (first..first + count).try_for_each(|index| {
+    let mut pages = first..first + count;
+    let mut data = Cursor::new(rq.segments());
+    let result = match command {
+        Command::Read => pages
+            .try_for_each(|index| read_page(meta, index, &mut data))
+            .inspect_err(|_| meta.stats.failed_reads.inc()),
+        Command::Write => pages
+            .try_for_each(|index| write_page(meta, index, &mut data))
+            .inspect_err(|_| meta.stats.failed_writes.inc()),
+        _ => {
+            meta.stats.notify_free.add(count as u64);
+            pages.try_for_each(|index| {
                 let old = meta.slots.lock(index)?.replace(Slot::Empty);
                 release(meta, old);
                 Ok(())
             })
         }
-        Command::Flush | Command::Other(_) => Err(EOPNOTSUPP),
-    }
+    };
+    result.map_err(|_| EIO)
 }
 
 /// Returns the first page and the number of pages a request covers, or `None` if it is not

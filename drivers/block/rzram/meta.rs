@@ -16,7 +16,7 @@ use crate::{
     stream::Streams,
     zspool::ZsPool,
 };
-use kernel::{cpu::nr_cpu_ids, page::PAGE_SIZE, prelude::*};
+use kernel::{cpu::nr_cpu_ids, page::PAGE_SIZE, prelude::*, str::CString};
 
 /// Slot stripes per possible CPU: enough that requests on different CPUs rarely meet.
 const STRIPES_PER_CPU: usize = 64;

@@ -68,7 +68,11 @@ impl kernel::Module for RzramModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let n = module_parameters::num_devices.value();
         if n == 0 || n > MAX_DEVICES {
-            pr_err!("num_devices must be between 1 and {}, not {}\n", MAX_DEVICES, n);
+            pr_err!(
+                "num_devices must be between 1 and {}, not {}\n",
+                MAX_DEVICES,
+                n
+            );
             return Err(EINVAL);
         }
         let mut disks = KVec::with_capacity(n as usize, GFP_KERNEL)?;
@@ -105,7 +109,11 @@ pub(crate) struct Rzram;
 impl Operations for Rzram {
     type QueueData = Arc<Device>;
 
-    fn queue_rq(device: ArcBorrow<'_, Device>, rq: ARef<mq::Request<Self>>, _is_last: bool) -> Result {
+    fn queue_rq(
+        device: ArcBorrow<'_, Device>,
+        rq: ARef<mq::Request<Self>>,
+        _is_last: bool,
+    ) -> Result {
         let status = match device.meta() {
             Some(meta) => io::execute(&meta, &rq),
             // Not initialised, or being reset.

@@ -69,7 +69,7 @@ pub(crate) struct Stats {
     pub(crate) failed_writes: Counter,
     /// Requests out of range or not aligned to a page.
     pub(crate) invalid_io: Counter,
-    /// Discard and write-zeroes requests.
+    /// Pages freed by discard and write-zeroes requests.
     pub(crate) notify_free: Counter,
 }
 
@@ -142,7 +142,7 @@ pub(crate) struct IoStat {
     pub(crate) failed_writes: u64,
     /// Requests out of range or misaligned.
     pub(crate) invalid_io: u64,
-    /// Discard and write-zeroes requests.
+    /// Pages freed by discard and write-zeroes requests.
     pub(crate) notify_free: u64,
 }
 

@@ -21,10 +21,8 @@ static NEXT_POOL_ID: Atomic<u32> = Atomic::new(1);
 /// GFP flags for allocations in the I/O path: no I/O recursion, no warning on failure (the
 /// request fails with `ENOMEM` instead), and pages that zsmalloc may place in high or movable
 /// memory, as zram does.
-const GFP_IO_PATH: bindings::gfp_t = bindings::GFP_NOIO
-    | bindings::__GFP_NOWARN
-    | bindings::__GFP_HIGHMEM
-    | bindings::__GFP_MOVABLE;
+const GFP_IO_PATH: bindings::gfp_t =
+    bindings::GFP_NOIO | bindings::__GFP_NOWARN | bindings::__GFP_HIGHMEM | bindings::__GFP_MOVABLE;
 
 /// An object allocated in a [`ZsPool`].
 ///
@@ -151,9 +149,7 @@ impl ZsPool {
         let bytes = unsafe { core::slice::from_raw_parts(mem.cast::<u8>(), len) };
         let ret = f(bytes);
         // SAFETY: Ends the read started above with the same arguments.
-        unsafe {
-            bindings::zs_obj_read_end(self.pool.as_ptr(), handle.raw.get() as _, len, mem)
-        };
+        unsafe { bindings::zs_obj_read_end(self.pool.as_ptr(), handle.raw.get() as _, len, mem) };
         Ok(ret)
     }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Demonstration (not a test): rzram0 as compressed swap in a 256 MiB VM, filled past the
-# VM's free memory. Ends with rzram0 as active swap and its mm_stat.
+# VM's free memory. Shows /proc/swaps and mm_stat while pages are swapped out, and ends with
+# rzram0 as active swap and its mm_stat.
 set -eu
 
 modprobe rzram
@@ -12,15 +13,23 @@ mkswap /dev/rzram0
 swapon /dev/rzram0
 free_kib=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
 mib=$((free_kib / 1024 + 128))
-echo "demo: allocating ${mib} MiB with ${free_kib} kB free"
-memhog "$mib" &
+echo "demo: allocating and verifying ${mib} MiB (3 passes) with ${free_kib} kB free"
+memhog "$mib" 3 &
 hog=$!
-sleep 5
+
+# Wait until the kernel has swapped to rzram0 and show it while memhog holds the memory.
+i=0
+while [ $i -lt 120 ]; do
+	used=$(awk '$1 == "/dev/rzram0" { print $4 }' /proc/swaps)
+	[ "${used:-0}" -gt 32768 ] && break
+	sleep 1
+	i=$((i + 1))
+done
 echo "demo: while memhog runs:"
 cat /proc/swaps
+echo "demo: mm_stat $(cat /sys/block/rzram0/mm_stat)"
 wait "$hog"
-# Hold part of the memory so pages stay swapped out while we look.
-memhog $((mib / 2)) 1 >/dev/null
+
 echo
 echo "demo: /proc/swaps"
 cat /proc/swaps

@@ -40,10 +40,7 @@ impl Lz4 {
             )
         };
         // 0 means the output did not fit.
-        usize::try_from(ret)
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or(E2BIG)
+        usize::try_from(ret).ok().filter(|&n| n > 0).ok_or(E2BIG)
     }
 
     /// See [`super::Compressor::decompress`].
