@@ -150,6 +150,7 @@ INIT
 	chmod 755 "$root/init"
 	mkcpio "$root" "$base.tmp.$$"
 	mv "$base.tmp.$$" "$base"
+	find "$RZRAM_CACHE/initramfs" -name 'base-*.cpio.gz' -mtime +7 -delete
 	rm -rf "$root"
 else
 	log "using cached initramfs $base"
@@ -178,8 +179,8 @@ cat "$base" "$tmp/run.cpio.gz" >"$tmp/initrd.cpio.gz"
 accel=(-accel tcg -cpu max)
 if [[ "${RZRAM_KVM:-0}" == 1 ]]; then
 	if [[ -r /dev/kvm && -w /dev/kvm ]] &&
-		echo quit | timeout 20 qemu-system-x86_64 -accel kvm -cpu host -M pc -nodefaults \
-			-display none -S -monitor stdio >/dev/null 2>&1; then
+		(echo quit | timeout 20 qemu-system-x86_64 -accel kvm -cpu host -M pc -nodefaults \
+			-display none -S -monitor stdio) >/dev/null 2>&1; then
 		accel=(-accel kvm -cpu host)
 	else
 		log "KVM is not usable here, falling back to TCG"

@@ -16,6 +16,7 @@ use kernel::{
         mq::{Command, Operations, Request, Segment, Segments},
         SECTOR_SHIFT,
     },
+    mm::memalloc,
     page::{PAGE_SHIFT, PAGE_SIZE},
     prelude::*,
 };
@@ -46,7 +47,7 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
             .try_for_each(|index| read_page(meta, index, &mut data))
             .inspect_err(|_| meta.stats.failed_reads.inc()),
         Command::Write => pages
-            .try_for_each(|index| write_page(meta, index, &mut data))
+            .try_for_each(|index| write_page(meta, index, &mut data, rq.is_swap()))
             .inspect_err(|_| meta.stats.failed_writes.inc()),
         _ => {
             meta.stats.notify_free.add(count as u64);
@@ -98,7 +99,11 @@ fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>) -> Result {
 }
 
 /// Writes the next page of the request's buffer to page `index`.
-fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>) -> Result {
+///
+/// A swap write allocates without entering reclaim and may use the memory reserves: reclaim is
+/// waiting for it to free memory. A bio-based driver such as zram gets this for free, because
+/// the reclaiming task itself runs its write path; a blk-mq request may run in a worker.
+fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> Result {
     let new = {
         let mut stream = meta.streams.get();
         let Stream { comp, buf, page } = &mut *stream;
@@ -111,10 +116,12 @@ fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>) -> Result {
                 // Did not compress well enough: keep the page as it is.
                 _ => (&page[..], true),
             };
-            Slot::Stored {
-                handle: meta.pool.store(bytes)?,
-                huge,
-            }
+            let handle = if swap {
+                memalloc::with_noreclaim(|| meta.pool.store(bytes))?
+            } else {
+                meta.pool.store(bytes)?
+            };
+            Slot::Stored { handle, huge }
         }
     };
     account(meta, &new);

@@ -60,7 +60,7 @@ impl Streams {
     /// Locks and returns the stream of the current CPU.
     pub(crate) fn get(&self) -> MutexGuard<'_, Stream> {
         // A stale CPU number after a migration only costs contention.
-        let cpu = CpuId::current().as_u32() as usize % self.streams.len();
+        let cpu = CpuId::current().as_u32() as usize % self.streams.len().max(1);
         self.streams[cpu].lock()
     }
 }
