@@ -214,7 +214,7 @@ if ((qemu_rc == 124 || qemu_rc == 137)); then
 fi
 
 # Kernel reports: only kernel log lines ("[    1.234567] ..."), not guest output.
-report_re='BUG:|WARNING:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Kernel panic|general protection fault|Call Trace:'
+report_re='BUG:|WARNING:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Kernel panic|general protection fault|Call Trace:|blocked for more than|soft lockup|hard LOCKUP|circular locking dependency|lock held when returning|bad unlock balance|Memory leak'
 reports=$(grep -aE "\[ *[0-9]+\.[0-9]+\] .*($report_re)" "$logfile" || true)
 if [[ -n "$reports" && -n "${RZRAM_REPORT_IGNORE:-}" ]]; then
 	reports=$(grep -Ev "$RZRAM_REPORT_IGNORE" <<<"$reports" || true)
