@@ -46,9 +46,15 @@ apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
 	  -o "Dir::Cache=$apt_dir/cache"
 	  -o "Dir::State::status=/dev/null"
 	  -o "APT::Architecture=amd64"
-	  -o "Debug::NoLocking=1")
+	  -o "Debug::NoLocking=1"
+	  -o "APT::Sandbox::User=root")
 
-deb=$(ls "$cache"/debs/${PKG}_*.deb 2>/dev/null | head -n1 || true)
+newest_deb() {
+	local debs=("$cache"/debs/"${PKG}"_*.deb)
+	[[ -e "${debs[0]}" ]] && echo "${debs[0]}"
+	return 0
+}
+deb=$(newest_deb)
 if [[ -z "$deb" ]]; then
 	log "updating private package lists from $mirror"
 	apt-get "${apt_opts[@]}" -qq update >&2 || { log "apt-get update failed"; exit 1; }
@@ -66,7 +72,8 @@ if [[ -z "$deb" ]]; then
 	log "downloading $PKG=$want"
 	(cd "$cache/debs" && apt-get "${apt_opts[@]}" -qq download "$PKG=$want" >&2) ||
 		{ log "download of $PKG=$want failed"; exit 1; }
-	deb=$(ls "$cache"/debs/${PKG}_*.deb | head -n1)
+	deb=$(newest_deb)
+	[[ -n "$deb" ]] || { log "download of $PKG=$want left no package"; exit 1; }
 fi
 
 ver=$(dpkg-deb -f "$deb" Version)

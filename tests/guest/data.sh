@@ -5,6 +5,7 @@
 # and alignments and compared byte for byte after the page cache is dropped; unwritten
 # sectors read as zeros; discard frees and zeroes pages.
 set -eu
+# shellcheck source=tests/guest/lib/check.sh
 . /guest/lib/check.sh
 
 dev=/dev/rzram0

@@ -3,6 +3,7 @@
 #
 # ext4 on rzram: files written, checksummed, and verified across umount/mount.
 set -eu
+# shellcheck source=tests/guest/lib/check.sh
 . /guest/lib/check.sh
 
 dev=/dev/rzram0

@@ -5,6 +5,7 @@
 # afterwards, so its early pages went to rzram and came back intact.
 # Run with a small VM (--mem 256M).
 set -eu
+# shellcheck source=tests/guest/lib/check.sh
 . /guest/lib/check.sh
 
 dev=/dev/rzram0

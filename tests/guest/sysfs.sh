@@ -3,6 +3,7 @@
 #
 # The sysfs attributes: formats, error codes, reset and re-initialisation.
 set -eu
+# shellcheck source=tests/guest/lib/check.sh
 . /guest/lib/check.sh
 
 dev=/dev/rzram0

@@ -97,7 +97,7 @@ impl ZsPool {
         unsafe {
             bindings::zs_obj_write(
                 self.pool.as_ptr(),
-                raw.get() as _,
+                raw.get(),
                 data.as_ptr().cast_mut().cast(),
                 data.len(),
             )
@@ -119,7 +119,7 @@ impl ZsPool {
         }
         // SAFETY: By the type invariants `handle.raw` is a live object of this
         // pool; `handle` is consumed, so it cannot be used again.
-        unsafe { bindings::zs_free(self.pool.as_ptr(), handle.raw.get() as _) };
+        unsafe { bindings::zs_free(self.pool.as_ptr(), handle.raw.get()) };
     }
 
     /// Calls `f` with the bytes of the object `handle`. `scratch` (at least a page) is used
@@ -139,7 +139,7 @@ impl ZsPool {
         let mem = unsafe {
             bindings::zs_obj_read_begin(
                 self.pool.as_ptr(),
-                handle.raw.get() as _,
+                handle.raw.get(),
                 len,
                 scratch.as_mut_ptr().cast(),
             )
@@ -149,7 +149,7 @@ impl ZsPool {
         let bytes = unsafe { core::slice::from_raw_parts(mem.cast::<u8>(), len) };
         let ret = f(bytes);
         // SAFETY: Ends the read started above with the same arguments.
-        unsafe { bindings::zs_obj_read_end(self.pool.as_ptr(), handle.raw.get() as _, len, mem) };
+        unsafe { bindings::zs_obj_read_end(self.pool.as_ptr(), handle.raw.get(), len, mem) };
         Ok(ret)
     }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # SPDX-License-Identifier: GPL-2.0
 #
 # Helpers for the guest scenarios (sourced by busybox sh in the VM).
