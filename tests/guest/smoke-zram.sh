@@ -6,9 +6,12 @@
 # swaps) and ext4 on zram. Runs under busybox sh inside run-vm.sh.
 #
 # Usage (host): scripts/run-vm.sh --mem 128M tests/guest/smoke-zram.sh [memhog MiB]
+# (the debug kernel needs --mem 256M: KASAN and lockdep do not boot in 128M).
+# memhog defaults to MemAvailable + 10%, so that part of it must be swapped.
 set -eu
 
-mib=${1:-100}
+avail=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
+mib=${1:-$((avail + avail / 10))}
 echo "smoke: kernel $(uname -r), $(nproc) CPUs"
 grep -E '^(MemTotal|MemFree):' /proc/meminfo
 
@@ -22,6 +25,7 @@ mkswap /dev/zram0
 swapon /dev/zram0
 cat /proc/swaps
 grep -q '^/dev/zram0 ' /proc/swaps
+echo "smoke: memhog $mib MiB (MemAvailable $avail MiB)"
 memhog "$mib"
 echo "smoke: zram0 mm_stat: $(cat /sys/block/zram0/mm_stat)"
 grep -E '^(SwapTotal|SwapFree):' /proc/meminfo

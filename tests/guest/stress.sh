@@ -35,8 +35,8 @@ worker() {
 	n=0
 	while [ ! -e /tmp/stop ]; do
 		dd if="$3" of="$1" bs=64k seek=$(($2 * 64)) oflag=direct conv=notrunc 2>/dev/null
-		dd if="$1" of="/tmp/back.$$.$2" bs=64k skip=$(($2 * 64)) count=64 iflag=direct 2>/dev/null
-		if ! cmp -s "$3" "/tmp/back.$$.$2"; then
+		dd if="$1" of="/tmp/back.${1##*/}.$2" bs=64k skip=$(($2 * 64)) count=64 iflag=direct 2>/dev/null
+		if ! cmp -s "$3" "/tmp/back.${1##*/}.$2"; then
 			echo "FAIL $1 region $2 round $n"
 			return 1
 		fi

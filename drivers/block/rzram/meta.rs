@@ -11,7 +11,7 @@
 
 use crate::{
     comp::Algorithm,
-    slot::SlotTable,
+    slot::{Slot, SlotTable},
     stats::{IoStat, MmStat, Stats},
     stream::Streams,
     zspool::ZsPool,
@@ -58,6 +58,19 @@ impl Meta {
         )?)
     }
 
+    /// Frees every object the slots hold. zsmalloc does not free the pages of objects that are
+    /// still allocated when the pool is destroyed, so this must run before the pool is dropped.
+    fn free_all(&self) {
+        for index in 0..self.slots.pages() {
+            let Ok(mut slot) = self.slots.lock(index) else {
+                continue;
+            };
+            if let Slot::Stored { handle, .. } = slot.replace(Slot::Empty) {
+                self.pool.free(handle);
+            }
+        }
+    }
+
     /// Returns the size of the device in bytes.
     pub(crate) fn disksize(&self) -> u64 {
         self.slots.pages() as u64 * PAGE_SIZE as u64
@@ -89,5 +102,13 @@ impl Meta {
             invalid_io: s.invalid_io.get(),
             notify_free: s.notify_free.get(),
         }
+    }
+}
+
+impl Drop for Meta {
+    fn drop(&mut self) {
+        // Runs when `reset` (or device removal) retires the meta, in process context, after
+        // the last request has dropped its reference.
+        self.free_all();
     }
 }
