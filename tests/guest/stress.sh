@@ -111,6 +111,7 @@ while [ $i -lt 5 ]; do
 done
 pass "five rmmod/modprobe rounds with data"
 
+rm -f /tmp/pattern /tmp/text /tmp/back.* /tmp/back2 /tmp/workers.out
 mem_kib >/tmp/mem1
 read -r free1 slab1 </tmp/mem1
 echo "MemFree ${free0} -> ${free1} kB, Slab ${slab0} -> ${slab1} kB"
