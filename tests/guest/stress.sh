@@ -116,5 +116,6 @@ mem_kib >/tmp/mem1
 read -r free1 slab1 </tmp/mem1
 echo "MemFree ${free0} -> ${free1} kB, Slab ${slab0} -> ${slab1} kB"
 check "no memory leaked (MemFree within 4 MiB of the start)" test $((free0 - free1)) -lt 4096
-check "no slab leaked (Slab within 1 MiB of the start)" test $((slab1 - slab0)) -lt 1024
+# KASAN keeps freed objects in quarantine, so Slab gets some slack.
+check "no slab leaked (Slab within 4 MiB of the start)" test $((slab1 - slab0)) -lt 4096
 finish

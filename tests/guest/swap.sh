@@ -23,7 +23,9 @@ check "memhog verifies ${mib} MiB through swap" memhog "$mib" 1
 cat /proc/swaps
 echo "mm_stat: $(cat $sys/mm_stat)"
 check "pages went to rzram (mem_used_max)" test "$(field 5 $sys/mm_stat)" -gt $((16 * 1048576))
-check "they were compressed" test "$(field 2 $sys/mm_stat)" -lt "$(field 1 $sys/mm_stat)"
+check "swap slot free notifications are counted" test "$(field 4 $sys/io_stat)" -gt 0
+check "freed swap slots release their pages" test "$(field 1 $sys/mm_stat)" -lt $((16 * 1048576))
+check "pages were compressed" test "$(field 2 $sys/mm_stat)" -lt "$(field 1 $sys/mm_stat)"
 check_eq "no failed reads or writes" "0 0" "$(field 1 $sys/io_stat) $(field 2 $sys/io_stat)"
 check "swapoff brings every page back" swapoff $dev
 finish

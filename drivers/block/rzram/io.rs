@@ -61,6 +61,23 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
     result.map_err(|_| EIO)
 }
 
+/// Frees page `index` because swap freed the slot stored there (`swap_slot_free_notify`).
+///
+/// Runs in atomic context, so it only tries the slot's lock; if the slot is busy, the page
+/// stays until it is overwritten or discarded, as in zram.
+pub(crate) fn free_swap_slot(meta: &Meta, index: u64) {
+    let Some(mut slot) = usize::try_from(index)
+        .ok()
+        .and_then(|index| meta.slots.try_lock(index))
+    else {
+        return;
+    };
+    let old = slot.replace(Slot::Empty);
+    drop(slot);
+    release(meta, old);
+    meta.stats.notify_free.inc();
+}
+
 /// Returns the first page and the number of pages a request covers, or `None` if it is not
 /// page-aligned or reaches past the end of the device.
 fn page_range(meta: &Meta, sector: u64, bytes: u32) -> Option<(usize, usize)> {

@@ -125,6 +125,12 @@ impl Operations for Rzram {
 
     fn commit_rqs(_device: ArcBorrow<'_, Device>) {}
 
+    fn swap_slot_free_notify(device: ArcBorrow<'_, Device>, index: u64) {
+        if let Some(meta) = device.meta() {
+            io::free_swap_slot(&meta, index);
+        }
+    }
+
     fn complete(rq: ARef<mq::Request<Self>>) {
         // Requests are ended in `queue_rq`; nothing completes through here.
         let _ = mq::Request::end_ok(rq);

@@ -86,6 +86,21 @@ impl SlotTable {
     }
 }
 
+impl SlotTable {
+    /// Locks slot `index` if its stripe is free, without sleeping; `None` if the stripe is
+    /// busy or `index` out of range. For atomic context.
+    pub(crate) fn try_lock(&self, index: usize) -> Option<SlotGuard<'_>> {
+        if index >= self.pages {
+            return None;
+        }
+        let n = self.stripes.len().max(1);
+        Some(SlotGuard {
+            stripe: self.stripes[index % n].try_lock()?,
+            pos: index / n,
+        })
+    }
+}
+
 /// A locked slot.
 ///
 /// # Invariants
