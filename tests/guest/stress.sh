@@ -115,7 +115,8 @@ rm -f /tmp/pattern /tmp/text /tmp/back.* /tmp/back2 /tmp/workers.out
 mem_kib >/tmp/mem1
 read -r free1 slab1 </tmp/mem1
 echo "MemFree ${free0} -> ${free1} kB, Slab ${slab0} -> ${slab1} kB"
-check "no memory leaked (MemFree within 4 MiB of the start)" test $((free0 - free1)) -lt 4096
-# KASAN keeps freed objects in quarantine, so Slab gets some slack.
-check "no slab leaked (Slab within 4 MiB of the start)" test $((slab1 - slab0)) -lt 4096
+# KASAN keeps freed objects in quarantine, so both get some slack; a leaked pool would
+# cost far more (each rmmod round alone stores 8 MiB).
+check "no memory leaked (MemFree within 12 MiB of the start)" test $((free0 - free1)) -lt 12288
+check "no slab leaked (Slab within 8 MiB of the start)" test $((slab1 - slab0)) -lt 8192
 finish

@@ -32,6 +32,8 @@ check "disksize EBUSY is logged" sh -c 'dmesg | grep -q "cannot change disksize 
 
 write_fails "reset 0 is EINVAL" "Invalid argument" $sys/reset 0
 write_fails "reset garbage is EINVAL" "Invalid argument" $sys/reset yes
+write_fails "reset in hex is EINVAL, as in zram" "Invalid argument" $sys/reset 0x1
+write_fails "reset above 65535 is ERANGE, as in zram" "out of range" $sys/reset 70000
 
 echo 1 >$sys/reset
 echo 64M >$sys/disksize
@@ -44,6 +46,7 @@ write_fails "reset while open is EBUSY" "busy" $sys/reset 1
 flush $dev
 dd if=$dev of=/tmp/back bs=1M count=4 2>/dev/null
 check "data survives a refused reset" cmp -s /tmp/back /tmp/random
+check "rmmod while a device is open is refused" sh -c '! rmmod rzram 2>/dev/null'
 exec 3<&-
 
 echo 1 >$sys/reset && pass "reset of a closed device succeeds"

@@ -4,7 +4,7 @@
 
 #[kernel::prelude::kunit_tests(rzram_parse)]
 mod tests {
-    use crate::parse::{parse_size, parse_u64, trim};
+    use crate::parse::{parse_reset, parse_size, parse_u64, trim};
     use kernel::prelude::*;
 
     #[test]
@@ -48,6 +48,17 @@ mod tests {
         assert_eq!(parse_size(b"16E"), Err(ERANGE));
         assert_eq!(parse_size(b"18446744073709551616"), Err(ERANGE));
         assert_eq!(parse_u64(b"18446744073709551615"), Ok(u64::MAX));
+    }
+
+    #[test]
+    fn reset_takes_a_decimal_u16_like_zram() {
+        assert_eq!(parse_reset(b"1\n"), Ok(1));
+        assert_eq!(parse_reset(b"0"), Ok(0));
+        assert_eq!(parse_reset(b"65535"), Ok(65535));
+        assert_eq!(parse_reset(b"65536"), Err(ERANGE));
+        assert_eq!(parse_reset(b"0x1"), Err(EINVAL));
+        assert_eq!(parse_reset(b"yes"), Err(EINVAL));
+        assert_eq!(parse_reset(b""), Err(EINVAL));
     }
 
     #[test]

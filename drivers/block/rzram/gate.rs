@@ -87,8 +87,9 @@ impl<T: Send + Sync> Gate<T> {
         let value = unsafe { &*self.value.get() };
         match value.as_deref() {
             Some(value) => Some(GateRef { gate: self, value }),
+            // Unreachable by the type invariants (`LIVE` implies `Some`); give the reference
+            // back rather than trust it.
             None => {
-                // Unreachable by the invariants; give the reference back.
                 self.put();
                 None
             }
@@ -96,8 +97,11 @@ impl<T: Send + Sync> Gate<T> {
     }
 
     /// Drops one reference.
+    ///
+    /// Fully ordered: the accesses this reference made happen before `retire` takes the
+    /// object back, whichever put turns out to be the last.
     fn put(&self) {
-        let old = self.state.fetch_sub(REF, Release);
+        let old = self.state.fetch_sub(REF, Full);
         if old == REF {
             // The count dropped to zero after `LIVE` was cleared: wake `retire`.
             self.drained.complete();

@@ -64,8 +64,10 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
 /// Frees page `index` because swap freed the slot stored there (`swap_slot_free_notify`).
 ///
 /// Runs in atomic context, so it only tries the slot's lock; if the slot is busy, the page
-/// stays until it is overwritten or discarded, as in zram.
+/// stays until it is overwritten or discarded. Like zram, every notification counts in
+/// `notify_free`, freed or not.
 pub(crate) fn free_swap_slot(meta: &Meta, index: u64) {
+    meta.stats.notify_free.inc();
     let Some(mut slot) = usize::try_from(index)
         .ok()
         .and_then(|index| meta.slots.try_lock(index))
@@ -75,7 +77,6 @@ pub(crate) fn free_swap_slot(meta: &Meta, index: u64) {
     let old = slot.replace(Slot::Empty);
     drop(slot);
     release(meta, old);
-    meta.stats.notify_free.inc();
 }
 
 /// Returns the first page and the number of pages a request covers, or `None` if it is not
@@ -141,8 +142,19 @@ fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> R
             Slot::Stored { handle, huge }
         }
     };
-    account(meta, &new);
-    let old = meta.slots.lock(index)?.replace(new);
+    let old = match meta.slots.lock(index) {
+        Ok(mut slot) => {
+            account(meta, &new);
+            slot.replace(new)
+        }
+        Err(e) => {
+            // Not installed: give the object back.
+            if let Slot::Stored { handle, .. } = new {
+                meta.pool.free(handle);
+            }
+            return Err(e);
+        }
+    };
     release(meta, old);
     Ok(())
 }
@@ -192,6 +204,10 @@ fn release(meta: &Meta, slot: Slot) {
 }
 
 /// A position in a request's data buffer, which may be split into segments at any byte.
+///
+/// # Invariants
+///
+/// `done <= current.len()` while `current` is `Some`.
 struct Cursor<'a> {
     segments: Segments<'a>,
     current: Option<Segment<'a>>,

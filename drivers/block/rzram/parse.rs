@@ -31,6 +31,16 @@ pub(crate) fn parse_u64(input: &[u8]) -> Result<u64> {
     Ok(value)
 }
 
+/// Parses the value written to `reset` like zram does (`kstrtou16(buf, 10)`): a decimal
+/// number up to 65535; `EINVAL` for anything else, `ERANGE` if it is larger.
+pub(crate) fn parse_reset(input: &[u8]) -> Result<u16> {
+    let input = trim(input);
+    if input.is_empty() || !input.iter().all(u8::is_ascii_digit) {
+        return Err(EINVAL);
+    }
+    u16::try_from(parse_u64(input)?).map_err(|_| ERANGE)
+}
+
 /// Parses a size in bytes with an optional binary suffix, like the kernel's `memparse()`:
 /// `K`, `M`, `G`, `T`, `P` or `E` (either case) multiply by 2^10 .. 2^60.
 ///

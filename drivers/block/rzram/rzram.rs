@@ -109,6 +109,10 @@ pub(crate) struct Rzram;
 impl Operations for Rzram {
     type QueueData = Arc<Device>;
 
+    // An open disk pins the module, so `rmmod` is refused while a device is in use.
+    const OWNER: Option<&'static ThisModule> =
+        Some(&<RzramModule as kernel::ModuleMetadata>::THIS_MODULE);
+
     fn queue_rq(
         device: ArcBorrow<'_, Device>,
         rq: ARef<mq::Request<Self>>,

@@ -72,31 +72,32 @@ impl SlotTable {
         self.pages
     }
 
-    /// Locks slot `index`; `EINVAL` if it is out of range.
-    pub(crate) fn lock(&self, index: usize) -> Result<SlotGuard<'_>> {
-        if index >= self.pages {
-            return Err(EINVAL);
-        }
-        // `max(1)` lets the compiler see that there is no division by zero.
-        let n = self.stripes.len().max(1);
-        Ok(SlotGuard {
-            stripe: self.stripes[index % n].lock(),
-            pos: index / n,
-        })
-    }
-}
-
-impl SlotTable {
-    /// Locks slot `index` if its stripe is free, without sleeping; `None` if the stripe is
-    /// busy or `index` out of range. For atomic context.
-    pub(crate) fn try_lock(&self, index: usize) -> Option<SlotGuard<'_>> {
+    /// Returns the stripe that holds slot `index` and the slot's position in it.
+    fn locate(&self, index: usize) -> Option<(&Mutex<KVVec<Slot>>, usize)> {
         if index >= self.pages {
             return None;
         }
+        // `max(1)` lets the compiler see that there is no division by zero.
         let n = self.stripes.len().max(1);
+        Some((&self.stripes[index % n], index / n))
+    }
+
+    /// Locks slot `index`; `EINVAL` if it is out of range.
+    pub(crate) fn lock(&self, index: usize) -> Result<SlotGuard<'_>> {
+        let (stripe, pos) = self.locate(index).ok_or(EINVAL)?;
+        Ok(SlotGuard {
+            stripe: stripe.lock(),
+            pos,
+        })
+    }
+
+    /// Locks slot `index` if its stripe is free, without sleeping; `None` if the stripe is
+    /// busy or `index` out of range. For atomic context.
+    pub(crate) fn try_lock(&self, index: usize) -> Option<SlotGuard<'_>> {
+        let (stripe, pos) = self.locate(index)?;
         Some(SlotGuard {
-            stripe: self.stripes[index % n].try_lock()?,
-            pos: index / n,
+            stripe: stripe.try_lock()?,
+            pos,
         })
     }
 }

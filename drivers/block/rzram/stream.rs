@@ -18,6 +18,10 @@ use kernel::{
 };
 
 /// One compression stream.
+///
+/// # Invariants
+///
+/// `buf` holds two pages and `page` one.
 pub(crate) struct Stream {
     /// The compressor.
     pub(crate) comp: Compressor,
@@ -38,6 +42,10 @@ impl Stream {
 }
 
 /// The streams of one device, one per possible CPU.
+///
+/// # Invariants
+///
+/// There is at least one stream.
 pub(crate) struct Streams {
     streams: KVec<Pin<KBox<Mutex<Stream>>>>,
 }

@@ -75,7 +75,7 @@ impl AttributeOperations for Rzram {
         match id {
             DISKSIZE => device.init(disk, parse::parse_size(input)?),
             RESET => {
-                if parse::parse_u64(parse::trim(input))? == 0 {
+                if parse::parse_reset(input)? == 0 {
                     return Err(EINVAL);
                 }
                 device.reset(disk)

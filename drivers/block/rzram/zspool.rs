@@ -170,7 +170,8 @@ impl ZsPool {
 impl Drop for ZsPool {
     fn drop(&mut self) {
         // SAFETY: By the type invariant we own the pool; it is not used after
-        // this. Objects still allocated are freed with it.
+        // this. zsmalloc does not free the pages of objects still allocated, so
+        // the owner frees every object first (see `Meta::drop`).
         unsafe { bindings::zs_destroy_pool(self.pool.as_ptr()) };
     }
 }
