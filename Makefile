@@ -3,6 +3,7 @@
 # User-facing targets. The module itself is built by Kbuild (see ./Kbuild).
 #
 #   make              the main job: build everything, boot a VM, show rzram as swap
+#   make KDIR=<dir>   build rzram.ko against your own built 7.3 tree (same as make module)
 #   make test         every test on the base and the debug kernel; ends with "N passed, N failed"
 #   make module KDIR=<kernel build dir>
 #                     build rzram.ko against your own built 7.3 tree (rust/patches applied)
@@ -15,7 +16,11 @@ LLVM ?= -19
 
 .PHONY: all demo test module kernel check clean
 
+ifeq ($(KDIR),)
 all: demo
+else
+all: module
+endif
 
 demo:
 	bash scripts/demo.sh
