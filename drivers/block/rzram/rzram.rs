@@ -96,7 +96,12 @@ fn create_disk(id: u32) -> Result<GenDisk<Rzram>> {
         .logical_block_size(page)?
         .physical_block_size(page)?
         .io_opt(page)
-        .features(Features::SYNCHRONOUS | Features::STABLE_WRITES)
+        // Not `SYNCHRONOUS`, unlike zram: swap would then write each page with
+        // `submit_bio_wait()` from reclaim's plug, whose flush on sleep hands a blk-mq request
+        // to a kblockd worker; under memory pressure new workers cannot be created and swap-out
+        // crawls at the rescuer's pace. Asynchronous swap writes are issued when reclaim
+        // finishes its plug, in the reclaiming task.
+        .features(Features::STABLE_WRITES)
         .discard(u32::MAX, page)
         .max_write_zeroes_sectors(u32::MAX)
         .build_with_attributes(fmt!("rzram{id}"), tagset, device, &sysfs::ATTRIBUTES)
