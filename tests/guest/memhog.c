@@ -7,8 +7,9 @@
  *
  * Usage: memhog <MiB> [passes]
  *
- * A quarter of the pages are same-filled (one repeated word), a quarter are
- * low-entropy (highly compressible) and half are random-like.
+ * A quarter of the pages are same-filled (one repeated word), five eighths are
+ * low-entropy (highly compressible) and one eighth is random-like, roughly the
+ * mix of ordinary anonymous memory.
  * Exit status: 0 when everything verified, 1 on the first mismatch, 2 on usage
  * or allocation errors.
  */
@@ -31,13 +32,14 @@ static uint64_t expected(uint64_t seed, uint64_t page, uint64_t word)
 {
 	uint64_t h = mix64(seed ^ (page * 0x100000001b3ULL));
 
-	switch (h & 3) {
-	case 0: /* same-filled page */
+	switch (h & 7) {
+	case 0:
+	case 1: /* same-filled page */
 		return h;
-	case 1: /* low entropy, compresses well */
-		return (page << 20) | (word & 0xff);
-	default: /* random-like, compresses badly */
+	case 7: /* random-like, compresses badly */
 		return mix64(h + word);
+	default: /* low entropy, compresses well */
+		return (page << 20) | (word & 0xff);
 	}
 }
 

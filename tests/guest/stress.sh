@@ -53,6 +53,15 @@ for dev in /dev/rzram0 /dev/rzram1; do
 	worker $dev 2 /tmp/pattern >>/tmp/workers.out &
 done
 
+# Opens of rzram2 race with its resets: an open during a reset is refused (EBUSY).
+opener() {
+	while [ ! -e /tmp/stop ]; do
+		dd if=/dev/rzram2 of=/dev/null bs=4k count=1 2>/dev/null || true
+		usleep 3000
+	done
+}
+opener &
+
 resets_refused=0
 resets_wrong=0
 reinits=0
@@ -73,13 +82,15 @@ while [ "$(date +%s)" -lt "$end" ]; do
 		cat "$f" >/dev/null
 		reads=$((reads + 1))
 	done
-	# rzram2 is closed between commands: reset, re-initialise, use, check.
-	echo 1 >/sys/block/rzram2/reset
-	echo 32M >/sys/block/rzram2/disksize
+	# rzram2 is only opened briefly by the opener loop: reset and re-initialise it when
+	# it is closed (EBUSY otherwise), then use and check it.
+	if echo 1 2>/dev/null >/sys/block/rzram2/reset; then
+		echo 32M >/sys/block/rzram2/disksize
+		reinits=$((reinits + 1))
+	fi
 	dd if=/tmp/pattern of=/dev/rzram2 bs=64k oflag=direct 2>/dev/null
 	dd if=/dev/rzram2 of=/tmp/back2 bs=64k count=64 iflag=direct 2>/dev/null
 	cmp -s /tmp/pattern /tmp/back2 || resets_wrong=$((resets_wrong + 1000))
-	reinits=$((reinits + 1))
 done
 touch /tmp/stop
 wait

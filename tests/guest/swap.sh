@@ -17,7 +17,7 @@ check "swapon succeeds" swapon $dev
 check "rzram0 is active swap" grep -q "^$dev " /proc/swaps
 
 free_kib=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
-mib=$((free_kib / 1024 + 48))
+mib=$((free_kib / 1024 + 32))
 echo "MemFree ${free_kib} kB; allocating ${mib} MiB"
 check "memhog verifies ${mib} MiB through swap" memhog "$mib" 1
 cat /proc/swaps

@@ -16,10 +16,16 @@
 //! |-----------------------|--------------------------------------------|--------------------------------|
 //! | `Device::control`     | `Control`; serialises init and reset       | sysfs stores and shows          |
 //! | `Gate::owner`         | publishing and retiring the meta           | init and reset, under `control` |
+//! | disk `open_mutex`     | opens; makes `openers()` stable            | open, reset (to set `claimed`)  |
 //! | slot stripe mutexes   | the slots of one stripe                    | I/O path, sysfs never           |
 //! | stream mutexes        | one compression stream                     | I/O path, sysfs never           |
 //!
-//! Order: `control` → `Gate::owner`; in the I/O path: slot stripe → stream (reads only).
+//! Order: `control` → disk `open_mutex`, and `control` → `Gate::owner` (never both at once);
+//! in the I/O path: slot stripe → stream (reads only).
+//!
+//! `claimed` is set by `reset` under the disk's open mutex once it has seen no opener, and
+//! cleared when the reset is done; `open` (which runs under the same mutex) refuses with
+//! `EBUSY` while it is set, so no one can open the device in the middle of a reset.
 //!
 //! The I/O path takes neither `control` nor `Gate::owner`: it reaches the meta with
 //! [`Device::meta`], an atomic reference count on the gate. A reviewer can check this by
@@ -37,7 +43,10 @@ use kernel::{
     new_mutex,
     page::PAGE_SIZE,
     prelude::*,
-    sync::Mutex,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Mutex,
+    },
 };
 
 /// The configuration of a device; may only change while it is not initialised.
@@ -55,6 +64,8 @@ pub(crate) struct Device {
     control: Mutex<Control>,
     #[pin]
     meta: Gate<Meta>,
+    /// Set while a reset runs; opens are refused meanwhile.
+    claimed: Atomic<bool>,
 }
 
 impl Device {
@@ -69,6 +80,7 @@ impl Device {
                 "rzram_device_control"
             ),
             meta <- Gate::new(),
+            claimed: Atomic::new(false),
         })
     }
 
@@ -134,15 +146,30 @@ impl Device {
         Ok(())
     }
 
+    /// Checks whether the disk may be opened: not while a reset runs.
+    pub(crate) fn may_open(&self) -> Result {
+        if self.claimed.load(Relaxed) {
+            Err(EBUSY)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Resets the device: frees all its data and metadata; `EBUSY` while the disk is open.
     pub(crate) fn reset(&self, disk: &DiskRef<Rzram>) -> Result {
         let _control = self.control.lock();
-        if disk.openers() > 0 {
-            return Err(EBUSY);
+        {
+            let _open = disk.lock_open();
+            if disk.openers() > 0 {
+                return Err(EBUSY);
+            }
+            // Ordered by the open mutex against `may_open`.
+            self.claimed.store(true, Relaxed);
         }
         disk.set_capacity_and_notify(0);
         // Dropped here, in process context, after the last request let go of it.
         drop(self.meta.retire());
+        self.claimed.store(false, Relaxed);
         Ok(())
     }
 }

@@ -96,12 +96,10 @@ fn create_disk(id: u32) -> Result<GenDisk<Rzram>> {
         .logical_block_size(page)?
         .physical_block_size(page)?
         .io_opt(page)
-        // Not `SYNCHRONOUS`, unlike zram: swap would then write each page with
-        // `submit_bio_wait()` from reclaim's plug, whose flush on sleep hands a blk-mq request
-        // to a kblockd worker; under memory pressure new workers cannot be created and swap-out
-        // crawls at the rescuer's pace. Asynchronous swap writes are issued when reclaim
-        // finishes its plug, in the reclaiming task.
-        .features(Features::STABLE_WRITES)
+        // `SYNCHRONOUS` like zram: swap then writes one page at a time and frees it before
+        // the next, which keeps compressed swap from running the memory reserves dry; without
+        // it, batched swap writes failed with ENOMEM under pressure.
+        .features(Features::SYNCHRONOUS | Features::STABLE_WRITES)
         .discard(u32::MAX, page)
         .max_write_zeroes_sectors(u32::MAX)
         .build_with_attributes(fmt!("rzram{id}"), tagset, device, &sysfs::ATTRIBUTES)
@@ -133,6 +131,10 @@ impl Operations for Rzram {
     }
 
     fn commit_rqs(_device: ArcBorrow<'_, Device>) {}
+
+    fn open(device: ArcBorrow<'_, Device>) -> Result {
+        device.may_open()
+    }
 
     fn swap_slot_free_notify(device: ArcBorrow<'_, Device>, index: u64) {
         if let Some(meta) = device.meta() {
