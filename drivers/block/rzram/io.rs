@@ -46,9 +46,12 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
         Command::Read => pages
             .try_for_each(|index| read_page(meta, index, &mut data))
             .inspect_err(|_| meta.stats.failed_reads.inc()),
-        Command::Write => pages
-            .try_for_each(|index| write_page(meta, index, &mut data, rq.is_swap()))
-            .inspect_err(|_| meta.stats.failed_writes.inc()),
+        Command::Write => {
+            let swap = rq.is_swap();
+            pages
+                .try_for_each(|index| write_page(meta, index, &mut data, swap))
+                .inspect_err(|_| meta.stats.failed_writes.inc())
+        }
         _ => {
             meta.stats.notify_free.add(count as u64);
             pages.try_for_each(|index| {
