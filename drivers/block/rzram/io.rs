@@ -55,8 +55,7 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
         _ => {
             meta.stats.notify_free.add(count as u64);
             pages.try_for_each(|index| {
-                let old = meta.slots.lock(index)?.replace(Slot::Empty);
-                release(meta, old);
+                meta.clear(meta.slots.lock(index)?);
                 Ok(())
             })
         }
@@ -71,15 +70,12 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
 /// `notify_free`, freed or not.
 pub(crate) fn free_swap_slot(meta: &Meta, index: u64) {
     meta.stats.notify_free.inc();
-    let Some(mut slot) = usize::try_from(index)
+    if let Some(slot) = usize::try_from(index)
         .ok()
         .and_then(|index| meta.slots.try_lock(index))
-    else {
-        return;
-    };
-    let old = slot.replace(Slot::Empty);
-    drop(slot);
-    release(meta, old);
+    {
+        meta.clear(slot);
+    }
 }
 
 /// Returns the first page and the number of pages a request covers, or `None` if it is not
@@ -147,7 +143,7 @@ fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> R
     };
     let old = match meta.slots.lock(index) {
         Ok(mut slot) => {
-            account(meta, &new);
+            meta.account(&new);
             slot.replace(new)
         }
         Err(e) => {
@@ -158,7 +154,7 @@ fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> R
             return Err(e);
         }
     };
-    release(meta, old);
+    meta.release(old);
     Ok(())
 }
 
@@ -169,41 +165,6 @@ pub(crate) fn same_filled(page: &[u8]) -> Option<u64> {
         .map(|w| u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
     let first = words.next()?;
     words.all(|w| w == first).then_some(first)
-}
-
-/// Counts a slot that is about to be installed.
-fn account(meta: &Meta, slot: &Slot) {
-    let stats = &meta.stats;
-    match slot {
-        Slot::Empty => return,
-        Slot::Same(_) => stats.same_pages.inc(),
-        Slot::Stored { handle, huge } => {
-            stats.compr_data_size.add(handle.len() as u64);
-            if *huge {
-                stats.huge_pages.inc();
-                stats.huge_pages_since.inc();
-            }
-            stats.max_used_pages.raise_to(meta.pool.total_pages());
-        }
-    }
-    stats.pages_stored.inc();
-}
-
-/// Frees what a slot held and takes it out of the counters.
-fn release(meta: &Meta, slot: Slot) {
-    let stats = &meta.stats;
-    match slot {
-        Slot::Empty => return,
-        Slot::Same(_) => stats.same_pages.sub(1),
-        Slot::Stored { handle, huge } => {
-            stats.compr_data_size.sub(handle.len() as u64);
-            if huge {
-                stats.huge_pages.sub(1);
-            }
-            meta.pool.free(handle);
-        }
-    }
-    stats.pages_stored.sub(1);
 }
 
 /// A position in a request's data buffer, which may be split into segments at any byte.

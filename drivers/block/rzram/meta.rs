@@ -11,7 +11,7 @@
 
 use crate::{
     comp::Algorithm,
-    slot::{Slot, SlotTable},
+    slot::{Slot, SlotGuard, SlotTable},
     stats::{IoStat, MmStat, Stats},
     stream::Streams,
     zspool::ZsPool,
@@ -62,13 +62,52 @@ impl Meta {
     /// still allocated when the pool is destroyed, so this must run before the pool is dropped.
     fn free_all(&self) {
         for index in 0..self.slots.pages() {
-            let Ok(mut slot) = self.slots.lock(index) else {
-                continue;
-            };
-            if let Slot::Stored { handle, .. } = slot.replace(Slot::Empty) {
+            if let Ok(slot) = self.slots.lock(index) {
+                self.clear(slot);
+            }
+        }
+    }
+
+    /// Empties a locked slot, then frees what it held and takes it out of the counters.
+    pub(crate) fn clear(&self, mut slot: SlotGuard<'_>) {
+        let old = slot.replace(Slot::Empty);
+        drop(slot);
+        self.release(old);
+    }
+
+    /// Counts a slot that is about to be installed.
+    pub(crate) fn account(&self, slot: &Slot) {
+        let stats = &self.stats;
+        match slot {
+            Slot::Empty => return,
+            Slot::Same(_) => stats.same_pages.inc(),
+            Slot::Stored { handle, huge } => {
+                stats.compr_data_size.add(handle.len() as u64);
+                if *huge {
+                    stats.huge_pages.inc();
+                    stats.huge_pages_since.inc();
+                }
+                stats.max_used_pages.raise_to(self.pool.total_pages());
+            }
+        }
+        stats.pages_stored.inc();
+    }
+
+    /// Frees what a slot held and takes it out of the counters.
+    pub(crate) fn release(&self, slot: Slot) {
+        let stats = &self.stats;
+        match slot {
+            Slot::Empty => return,
+            Slot::Same(_) => stats.same_pages.sub(1),
+            Slot::Stored { handle, huge } => {
+                stats.compr_data_size.sub(handle.len() as u64);
+                if huge {
+                    stats.huge_pages.sub(1);
+                }
                 self.pool.free(handle);
             }
         }
+        stats.pages_stored.sub(1);
     }
 
     /// Returns the size of the device in bytes.
