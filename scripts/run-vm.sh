@@ -222,8 +222,8 @@ fi
 
 rc_line=$(grep -aoE 'RZRAM-GUEST-EXIT=[0-9]+' "$logfile" | tail -n1 || true)
 if [[ -n "$reports" ]]; then
-	log "kernel reports found on the console:"
-	printf '%s\n' "$reports" >&2
+	log "kernel reports found on the console (first ones with context):"
+	grep -a -B4 -A20 -m3 -E "\[ *[0-9]+\.[0-9]+\] .*($report_re)" "$logfile" | head -n 90 >&2 || true
 fi
 if [[ -z "$rc_line" ]]; then
 	log "ERROR: the guest did not report an exit status (boot failure, panic or crash?); log: $logfile"

@@ -117,6 +117,19 @@ run_scenario() {
 	3) not_ok "$variant $name: kernel report in the console (see $log)" ;;
 	*) not_ok "$variant $name: guest exit status $rc (see $log)" ;;
 	esac
+	# CI keeps only this output: show what went wrong, not just where the log was.
+	if ((rc != 0)); then
+		show_failure "$log"
+	fi
+}
+
+# show_failure <console log>: what run-vm.sh said (kernel reports with context), then the
+# console's last lines.
+show_failure() {
+	echo "    --- run-vm.sh said:"
+	sed 's/^/    | /' "$1.host" | head -n 100
+	echo "    --- last console lines:"
+	tail -n 25 "$1" | tr -d '\r' | sed 's/^/    | /'
 }
 
 for variant in $variants; do

@@ -3,9 +3,10 @@
 #
 # Lifecycle under load, time-bounded: verified writers and readers on rzram0 and rzram1
 # (held open, so every reset attempt on them must fail with EBUSY) while another loop
-# reads every attribute, and a third device is reset and re-initialised while closed, with
-# I/O in between. Then everything is reset, the module is unloaded and reloaded a few times
-# with data in it, and memory is compared with the start.
+# reads every attribute, a third device is reset and re-initialised while closed, with
+# I/O in between, and a fourth is hot-added, used and hot-removed over and over. Then
+# everything is reset, the module is unloaded and reloaded a few times with data in it, and
+# memory is compared with the start.
 set -eu
 # shellcheck source=tests/guest/lib/check.sh
 . /guest/lib/check.sh
@@ -62,6 +63,24 @@ opener() {
 }
 opener &
 
+# hotplugger: hot_add a device, initialise it, check data on it, hot_remove it; until
+# /tmp/stop exists. Prints the rounds, or FAIL with the step that failed.
+hotplugger() {
+	ctl=/sys/class/rzram-control
+	n=0
+	while [ ! -e /tmp/stop ]; do
+		id=$(cat $ctl/hot_add) || { echo "FAIL hot_add round $n"; return 1; }
+		echo 16M >/sys/block/rzram"$id"/disksize || { echo "FAIL disksize rzram$id"; return 1; }
+		dd if=/tmp/pattern of=/dev/rzram"$id" bs=64k oflag=direct 2>/dev/null
+		dd if=/dev/rzram"$id" of=/tmp/back.hot bs=64k count=64 iflag=direct 2>/dev/null
+		cmp -s /tmp/pattern /tmp/back.hot || { echo "FAIL data on rzram$id"; return 1; }
+		echo "$id" >$ctl/hot_remove || { echo "FAIL hot_remove rzram$id"; return 1; }
+		n=$((n + 1))
+	done
+	echo "ok hotplug rounds $n"
+}
+hotplugger >/tmp/hotplug.out &
+
 resets_refused=0
 resets_wrong=0
 reinits=0
@@ -79,7 +98,8 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	done
 	for f in /sys/block/rzram*/disksize /sys/block/rzram*/initstate \
 		/sys/block/rzram*/comp_algorithm /sys/block/rzram*/mm_stat /sys/block/rzram*/io_stat; do
-		cat "$f" >/dev/null
+		# A hot-removed device's attributes vanish under the reader: ENOENT or ENODEV.
+		cat "$f" >/dev/null 2>&1 || true
 		reads=$((reads + 1))
 	done
 	# rzram2 is only opened briefly by the opener loop: reset and re-initialise it when
@@ -101,6 +121,8 @@ check_eq "six workers finished" 6 "$(grep -c '^ok' /tmp/workers.out)"
 check "resets of open devices were refused with EBUSY" test "$resets_refused" -gt 0
 check_eq "no reset of an open device succeeded or failed otherwise" 0 "$resets_wrong"
 check "the closed device was re-initialised under load" test "$reinits" -gt 0
+cat /tmp/hotplug.out
+check "a device was hot-added, used and hot-removed under load" grep -q '^ok hotplug rounds [1-9]' /tmp/hotplug.out
 echo "attribute reads: $reads"
 check_eq "no failed I/O on rzram0 and rzram1" "0 0 0 0" \
 	"$(field 1 /sys/block/rzram0/io_stat) $(field 2 /sys/block/rzram0/io_stat) $(field 1 /sys/block/rzram1/io_stat) $(field 2 /sys/block/rzram1/io_stat)"
@@ -122,7 +144,7 @@ while [ $i -lt 5 ]; do
 done
 pass "five rmmod/modprobe rounds with data"
 
-rm -f /tmp/pattern /tmp/text /tmp/back.* /tmp/back2 /tmp/workers.out
+rm -f /tmp/pattern /tmp/text /tmp/back.* /tmp/back2 /tmp/workers.out /tmp/hotplug.out
 mem_kib >/tmp/mem1
 read -r free1 slab1 </tmp/mem1
 echo "MemFree ${free0} -> ${free1} kB, Slab ${slab0} -> ${slab1} kB"

@@ -4,7 +4,7 @@
 
 #[kernel::prelude::kunit_tests(rzram_parse)]
 mod tests {
-    use crate::parse::{parse_reset, parse_size, parse_u64, trim};
+    use crate::parse::{parse_device_id, parse_reset, parse_size, parse_u64, trim};
     use kernel::prelude::*;
 
     #[test]
@@ -59,6 +59,19 @@ mod tests {
         assert_eq!(parse_reset(b"0x1"), Err(EINVAL));
         assert_eq!(parse_reset(b"yes"), Err(EINVAL));
         assert_eq!(parse_reset(b""), Err(EINVAL));
+    }
+
+    #[test]
+    fn hot_remove_takes_a_non_negative_int_like_zram() {
+        assert_eq!(parse_device_id(b"3\n"), Ok(3));
+        assert_eq!(parse_device_id(b"+0"), Ok(0));
+        assert_eq!(parse_device_id(b"2147483647"), Ok(2147483647));
+        assert_eq!(parse_device_id(b"2147483648"), Err(ERANGE));
+        assert_eq!(parse_device_id(b"99999999999999999999"), Err(ERANGE));
+        assert_eq!(parse_device_id(b"-1"), Err(EINVAL));
+        assert_eq!(parse_device_id(b"0x1"), Err(EINVAL));
+        assert_eq!(parse_device_id(b"rzram1"), Err(EINVAL));
+        assert_eq!(parse_device_id(b""), Err(EINVAL));
     }
 
     #[test]

@@ -8,24 +8,28 @@
 //! table, pool, streams) for the configured algorithm, publishes it through the device's
 //! [`Gate`] and sets the capacity. `reset` refuses while the disk is open, sets the capacity
 //! back to 0, retires the meta (new requests fail with `EIO`; the call waits for the requests
-//! that hold a reference) and frees it here, in process context.
+//! that hold a reference) and frees it here, in process context. `hot_remove` does the same
+//! through [`Device::prepare_removal`] and then deletes the disk (see `devices.rs`); a meta
+//! that is still published when the device is dropped is freed by the gate.
 //!
 //! # Locks
 //!
-//! | lock                  | protects                                   | taken by                       |
-//! |-----------------------|--------------------------------------------|--------------------------------|
+//! | lock                  | protects                                   | taken by                        |
+//! |-----------------------|--------------------------------------------|---------------------------------|
+//! | `Devices::disks`      | the registry of disks (`devices.rs`)       | load, unload, hot_add/remove    |
 //! | `Device::control`     | `Control`; serialises init and reset       | sysfs stores and shows          |
 //! | `Gate::owner`         | publishing and retiring the meta           | init and reset, under `control` |
 //! | disk `open_mutex`     | opens; makes `openers()` stable            | open, reset (to set `claimed`)  |
 //! | slot stripe mutexes   | the slots of one stripe                    | I/O path, sysfs never           |
 //! | stream mutexes        | one compression stream                     | I/O path, sysfs never           |
 //!
-//! Order: `control` → disk `open_mutex`, and `control` → `Gate::owner` (never both at once);
-//! in the I/O path: slot stripe → stream (reads only).
+//! Order: `Devices::disks` → `control` → disk `open_mutex`, and `control` → `Gate::owner`
+//! (never together with `open_mutex`); in the I/O path: slot stripe → stream (reads only).
 //!
 //! `claimed` is set by `reset` under the disk's open mutex once it has seen no opener, and
-//! cleared when the reset is done; `open` (which runs under the same mutex) refuses with
-//! `EBUSY` while it is set, so no one can open the device in the middle of a reset.
+//! cleared when the reset is done (never, when the device is being removed); `open` (which
+//! runs under the same mutex) refuses with `EBUSY` while it is set, so no one can open the
+//! device in the middle of a reset or a removal.
 //!
 //! The I/O path takes neither `control` nor `Gate::owner`: it reaches the meta with
 //! [`Device::meta`], an atomic reference count on the gate. A reviewer can check this by
@@ -53,6 +57,8 @@ use kernel::{
 struct Control {
     /// The algorithm the next `disksize` uses.
     algorithm: Algorithm,
+    /// Set once `hot_remove` has claimed the device; it is never opened or reset again.
+    removing: bool,
 }
 
 /// One rzram device.
@@ -64,7 +70,8 @@ pub(crate) struct Device {
     control: Mutex<Control>,
     #[pin]
     meta: Gate<Meta>,
-    /// Set while a reset runs; opens are refused meanwhile.
+    /// Set while a reset runs, and for good once the device is being removed; opens are
+    /// refused meanwhile.
     claimed: Atomic<bool>,
 }
 
@@ -76,6 +83,7 @@ impl Device {
             control <- new_mutex!(
                 Control {
                     algorithm: Algorithm::DEFAULT,
+                    removing: false,
                 },
                 "rzram_device_control"
             ),
@@ -157,7 +165,25 @@ impl Device {
 
     /// Resets the device: frees all its data and metadata; `EBUSY` while the disk is open.
     pub(crate) fn reset(&self, disk: &DiskRef<Rzram>) -> Result {
-        let _control = self.control.lock();
+        self.tear_down(disk, false)
+    }
+
+    /// Resets the device for good before its disk is deleted: `EBUSY` while the disk is open.
+    ///
+    /// On success the device can no longer be opened or reset, and the caller deletes the
+    /// disk. A `disksize` written in between initialises it again; that meta is freed with the
+    /// device when the disk is deleted.
+    pub(crate) fn prepare_removal(&self, disk: &DiskRef<Rzram>) -> Result {
+        self.tear_down(disk, true)
+    }
+
+    /// Claims the device under the disk's open mutex unless it is open, then frees its meta.
+    /// The claim stays if `removing`.
+    fn tear_down(&self, disk: &DiskRef<Rzram>, removing: bool) -> Result {
+        let mut control = self.control.lock();
+        if control.removing {
+            return Err(ENODEV);
+        }
         {
             let _open = disk.lock_open();
             if disk.openers() > 0 {
@@ -166,10 +192,13 @@ impl Device {
             // Ordered by the open mutex against `may_open`.
             self.claimed.store(true, Relaxed);
         }
+        control.removing = removing;
         disk.set_capacity_and_notify(0);
         // Dropped here, in process context, after the last request let go of it.
         drop(self.meta.retire());
-        self.claimed.store(false, Relaxed);
+        if !removing {
+            self.claimed.store(false, Relaxed);
+        }
         Ok(())
     }
 }

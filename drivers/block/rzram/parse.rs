@@ -31,14 +31,32 @@ pub(crate) fn parse_u64(input: &[u8]) -> Result<u64> {
     Ok(value)
 }
 
-/// Parses the value written to `reset` like zram does (`kstrtou16(buf, 10)`): a decimal
-/// number up to 65535; `EINVAL` for anything else, `ERANGE` if it is larger.
-pub(crate) fn parse_reset(input: &[u8]) -> Result<u16> {
-    let input = trim(input);
+/// Parses a decimal number without sign or prefix; `EINVAL` for anything else.
+fn parse_decimal(input: &[u8]) -> Result<u64> {
     if input.is_empty() || !input.iter().all(u8::is_ascii_digit) {
         return Err(EINVAL);
     }
-    u16::try_from(parse_u64(input)?).map_err(|_| ERANGE)
+    parse_u64(input)
+}
+
+/// Parses the value written to `reset` like zram does (`kstrtou16(buf, 10)`): a decimal
+/// number up to 65535; `EINVAL` for anything else, `ERANGE` if it is larger.
+pub(crate) fn parse_reset(input: &[u8]) -> Result<u16> {
+    u16::try_from(parse_decimal(trim(input))?).map_err(|_| ERANGE)
+}
+
+/// Parses the device id written to `hot_remove` like zram does (`kstrtoint(buf, 10)`, then
+/// refusing negative ids): a decimal number up to `i32::MAX`, with an optional `+`.
+///
+/// `EINVAL` for a negative number or anything else, `ERANGE` if it is larger.
+pub(crate) fn parse_device_id(input: &[u8]) -> Result<u32> {
+    let input = trim(input);
+    let digits = input.strip_prefix(b"+").unwrap_or(input);
+    let id = parse_decimal(digits)?;
+    u32::try_from(id)
+        .ok()
+        .filter(|&id| i32::try_from(id).is_ok())
+        .ok_or(ERANGE)
 }
 
 /// Parses a size in bytes with an optional binary suffix, like the kernel's `memparse()`:

@@ -11,7 +11,9 @@
 //! in `io.rs`, a device's lifecycle and locks in `device.rs`.
 
 mod comp;
+mod control;
 mod device;
+mod devices;
 mod gate;
 mod io;
 mod meta;
@@ -27,14 +29,10 @@ mod zspool;
 mod kunit;
 
 use device::Device;
+use devices::Devices;
 use kernel::{
-    block::mq::{
-        self,
-        gen_disk::{Features, GenDisk, GenDiskBuilder},
-        Operations, TagSet, TagSetFlags,
-    },
-    cpu::nr_cpu_ids,
-    page::PAGE_SIZE,
+    block::mq::{self, Operations},
+    class,
     prelude::*,
     sync::{aref::ARef, Arc, ArcBorrow},
 };
@@ -48,7 +46,8 @@ module! {
     params: {
         num_devices: u32 {
             default: 1,
-            description: "Number of rzram devices to create (1 to 256)",
+            description: "Number of rzram devices to create at load (0 to 256); more can be \
+                          added through /sys/class/rzram-control/hot_add",
         },
     },
 }
@@ -56,53 +55,40 @@ module! {
 /// The most devices `num_devices` may ask for.
 const MAX_DEVICES: u32 = 256;
 
-/// Requests in flight per hardware queue.
-const QUEUE_DEPTH: u32 = 128;
-
-/// The module: owns the disks; dropping it deletes them.
+/// The module: the control class, which owns the registry of disks. Unloading unregisters
+/// the class first, then deletes every disk.
+#[pin_data]
 struct RzramModule {
-    _disks: KVec<GenDisk<Rzram>>,
+    #[pin]
+    control: class::Registration<Devices>,
 }
 
-impl kernel::Module for RzramModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let n = module_parameters::num_devices.value();
-        if n == 0 || n > MAX_DEVICES {
-            pr_err!(
-                "num_devices must be between 1 and {}, not {}\n",
-                MAX_DEVICES,
-                n
-            );
-            return Err(EINVAL);
-        }
-        let mut disks = KVec::with_capacity(n as usize, GFP_KERNEL)?;
-        for id in 0..n {
-            disks.push(create_disk(id)?, GFP_KERNEL)?;
-        }
-        pr_info!("created {} device(s)\n", n);
-        Ok(Self { _disks: disks })
+impl kernel::InPlaceModule for RzramModule {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            control <- class::Registration::new(
+                control::NAME,
+                &control::ATTRIBUTES,
+                Devices::new()
+            ),
+        })
+        .pin_chain(|module| {
+            let n = module_parameters::num_devices.value();
+            if n > MAX_DEVICES {
+                pr_err!(
+                    "num_devices must be between 0 and {}, not {}\n",
+                    MAX_DEVICES,
+                    n
+                );
+                return Err(EINVAL);
+            }
+            for _ in 0..n {
+                module.control.data().add()?;
+            }
+            pr_info!("created {} device(s)\n", n);
+            Ok(())
+        })
     }
-}
-
-/// Creates and adds disk `rzram<id>`, uninitialised (capacity 0).
-fn create_disk(id: u32) -> Result<GenDisk<Rzram>> {
-    let tagset = Arc::pin_init(
-        TagSet::new_with_flags(nr_cpu_ids(), QUEUE_DEPTH, 1, TagSetFlags::BLOCKING),
-        GFP_KERNEL,
-    )?;
-    let device = Arc::pin_init(Device::new(id), GFP_KERNEL)?;
-    let page = PAGE_SIZE as u32;
-    GenDiskBuilder::new()
-        .logical_block_size(page)?
-        .physical_block_size(page)?
-        .io_opt(page)
-        // `SYNCHRONOUS` like zram: swap then writes one page at a time and frees it before
-        // the next, which keeps compressed swap from running the memory reserves dry; without
-        // it, batched swap writes failed with ENOMEM under pressure.
-        .features(Features::SYNCHRONOUS | Features::STABLE_WRITES)
-        .discard(u32::MAX, page)
-        .max_write_zeroes_sectors(u32::MAX)
-        .build_with_attributes(fmt!("rzram{id}"), tagset, device, &sysfs::ATTRIBUTES)
 }
 
 /// The blk-mq operations of rzram disks.

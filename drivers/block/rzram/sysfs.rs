@@ -8,8 +8,9 @@
 use crate::{comp::Algorithm, parse, stats::IoStat, stats::MmStat, Rzram};
 use core::fmt::Write;
 use kernel::{
-    block::mq::{attribute::AttributeBuffer, gen_disk::DiskRef, AttributeOperations},
+    block::mq::{gen_disk::DiskRef, AttributeOperations},
     prelude::*,
+    sysfs::ShowBuffer,
 };
 
 const DISKSIZE: u32 = 0;
@@ -44,7 +45,7 @@ pub(crate) fn write_algorithms(w: &mut impl Write, selected: Algorithm) -> core:
 }
 
 impl AttributeOperations for Rzram {
-    fn show(disk: &DiskRef<Self>, id: u32, buf: &mut AttributeBuffer<'_>) -> Result {
+    fn show(disk: &DiskRef<Self>, id: u32, buf: &mut ShowBuffer<'_>) -> Result {
         let device = disk.queue_data();
         let meta = device.meta();
         match id {

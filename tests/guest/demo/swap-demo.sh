@@ -1,20 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Demonstration (not a test): rzram0 as compressed swap in a 256 MiB VM, filled past the
-# VM's free memory. Shows /proc/swaps and mm_stat while pages are swapped out, and ends with
-# rzram0 as active swap and its mm_stat.
+# Demonstration (not a test): rzram0 as compressed swap. A process in a 64 MiB memory cgroup
+# fills and verifies 256 MiB, so most of it goes to rzram0. Shows /proc/swaps and mm_stat
+# while pages are swapped out, and ends with rzram0 as active swap and its mm_stat.
 set -eu
+# shellcheck source=tests/guest/lib/check.sh
+. /guest/lib/check.sh
 
 modprobe rzram
 echo lz4 >/sys/block/rzram0/comp_algorithm
 echo 512M >/sys/block/rzram0/disksize
 mkswap /dev/rzram0
 swapon /dev/rzram0
-free_kib=$(awk '/^MemFree:/ { print $2 }' /proc/meminfo)
-mib=$((free_kib / 1024 + 128))
-echo "demo: allocating and verifying ${mib} MiB (3 passes) with ${free_kib} kB free"
-memhog "$mib" 3 &
+echo "demo: allocating and verifying 256 MiB (3 passes) in a 64 MiB memory cgroup"
+limited 64 memhog 256 3 &
 hog=$!
 
 # Wait until the kernel has swapped to rzram0 and show it while memhog holds the memory.

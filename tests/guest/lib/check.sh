@@ -43,6 +43,22 @@ field() { awk -v n="$1" '{ print $n }' "$2"; }
 # flush <dev>: drop the page cache of a block device, so reads reach the driver.
 flush() { blockdev --flushbufs "$1"; }
 
+# limited <MiB> <command...>: runs the command in a memory cgroup limited to MiB, so that it
+# swaps while the rest of the guest keeps plenty of free memory.
+limited() {
+	limit=$1
+	shift
+	if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+		mkdir -p /sys/fs/cgroup
+		mount -t cgroup2 none /sys/fs/cgroup
+	fi
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p /sys/fs/cgroup/limited
+	echo "${limit}M" >/sys/fs/cgroup/limited/memory.max
+	# shellcheck disable=SC2016 # $$ and $@ belong to the inner shell.
+	sh -c 'echo $$ >/sys/fs/cgroup/limited/cgroup.procs && exec "$@"' limited "$@"
+}
+
 finish() {
 	echo "checks failed: $failed"
 	[ "$failed" -eq 0 ]
