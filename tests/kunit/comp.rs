@@ -36,53 +36,78 @@ mod tests {
         Ok(page)
     }
 
+    /// A zeroed buffer of `len` bytes.
+    fn zeroed(len: usize) -> Result<KVec<u8>> {
+        Ok(KVec::from_elem(0u8, len, GFP_KERNEL)?)
+    }
+
     #[test]
-    fn lz4_round_trip_is_exact() -> Result {
-        let mut c = Compressor::new(Algorithm::Lz4)?;
+    fn every_algorithm_round_trips_exactly() -> Result {
         let src = text_page()?;
-        let mut compressed = KVec::from_elem(0u8, 2 * PAGE_SIZE, GFP_KERNEL)?;
-        let len = c.compress(&src, &mut compressed)?;
-        assert!(len > 0 && len < PAGE_SIZE / 4);
-        let mut out = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
-        c.decompress(&compressed[..len], &mut out)?;
-        assert!(out[..] == src[..]);
+        for &algorithm in Algorithm::ALL {
+            let mut c = Compressor::new(algorithm)?;
+            let mut compressed = zeroed(2 * PAGE_SIZE)?;
+            let len = c.compress(&src, &mut compressed)?;
+            assert!(len > 0 && len < PAGE_SIZE / 4);
+            let mut out = zeroed(PAGE_SIZE)?;
+            c.decompress(&compressed[..len], &mut out)?;
+            assert!(out[..] == src[..]);
+        }
         Ok(())
     }
 
     #[test]
-    fn lz4_random_data_does_not_shrink() -> Result {
-        let mut c = Compressor::new(Algorithm::Lz4)?;
+    fn random_data_does_not_shrink_and_still_round_trips() -> Result {
         let src = random_page()?;
-        let mut compressed = KVec::from_elem(0u8, 2 * PAGE_SIZE, GFP_KERNEL)?;
-        let len = c.compress(&src, &mut compressed)?;
-        assert!(len >= PAGE_SIZE);
-        let mut out = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
-        c.decompress(&compressed[..len], &mut out)?;
-        assert!(out[..] == src[..]);
+        for &algorithm in Algorithm::ALL {
+            let mut c = Compressor::new(algorithm)?;
+            let mut compressed = zeroed(2 * PAGE_SIZE)?;
+            let len = c.compress(&src, &mut compressed)?;
+            assert!(len >= PAGE_SIZE);
+            let mut out = zeroed(PAGE_SIZE)?;
+            c.decompress(&compressed[..len], &mut out)?;
+            assert!(out[..] == src[..]);
+        }
         Ok(())
     }
 
     #[test]
-    fn lz4_output_too_small_is_e2big() -> Result {
-        let mut c = Compressor::new(Algorithm::Lz4)?;
+    fn output_too_small_is_e2big() -> Result {
         let src = random_page()?;
-        let mut small = KVec::from_elem(0u8, 64, GFP_KERNEL)?;
-        assert_eq!(c.compress(&src, &mut small), Err(E2BIG));
+        for &algorithm in Algorithm::ALL {
+            let mut c = Compressor::new(algorithm)?;
+            let mut small = zeroed(64)?;
+            assert_eq!(c.compress(&src, &mut small), Err(E2BIG));
+        }
         Ok(())
     }
 
     #[test]
-    fn lz4_corrupt_input_is_eio() -> Result {
-        let mut c = Compressor::new(Algorithm::Lz4)?;
+    fn corrupt_input_is_eio() -> Result {
         let src = text_page()?;
-        let mut compressed = KVec::from_elem(0u8, 2 * PAGE_SIZE, GFP_KERNEL)?;
-        let len = c.compress(&src, &mut compressed)?;
-        let mut out = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
-        // Truncated input cannot produce a full page.
-        assert_eq!(c.decompress(&compressed[..len / 2], &mut out), Err(EIO));
-        // Garbage never reads or writes out of bounds; it decodes to an error.
-        let garbage = [0xffu8; 64];
-        assert_eq!(c.decompress(&garbage, &mut out), Err(EIO));
+        for &algorithm in Algorithm::ALL {
+            let mut c = Compressor::new(algorithm)?;
+            let mut compressed = zeroed(2 * PAGE_SIZE)?;
+            let len = c.compress(&src, &mut compressed)?;
+            let mut out = zeroed(PAGE_SIZE)?;
+            // Truncated input cannot produce a full page.
+            assert_eq!(c.decompress(&compressed[..len / 2], &mut out), Err(EIO));
+            // Garbage never reads or writes out of bounds; it decodes to an error.
+            let garbage = [0xffu8; 64];
+            assert_eq!(c.decompress(&garbage, &mut out), Err(EIO));
+        }
         Ok(())
+    }
+
+    #[test]
+    fn names_are_zrams_and_unique() {
+        let names: [&str; 5] = ["lzo-rle", "lzo", "lz4", "lz4hc", "zstd"];
+        assert_eq!(Algorithm::ALL.len(), names.len());
+        for (algorithm, name) in Algorithm::ALL.iter().zip(names) {
+            assert_eq!(algorithm.name(), name);
+            assert_eq!(Algorithm::from_name(name.as_bytes()), Some(*algorithm));
+        }
+        assert_eq!(Algorithm::from_name(b"LZ4"), None);
+        assert_eq!(Algorithm::from_name(b"deflate"), None);
     }
 }

@@ -4,7 +4,7 @@
 
 #[kernel::prelude::kunit_tests(rzram_parse)]
 mod tests {
-    use crate::parse::{parse_device_id, parse_reset, parse_size, parse_u64, trim};
+    use crate::parse::{parse_device_id, parse_reset, parse_size, parse_u64, parse_zero, trim};
     use kernel::prelude::*;
 
     #[test]
@@ -72,6 +72,16 @@ mod tests {
         assert_eq!(parse_device_id(b"0x1"), Err(EINVAL));
         assert_eq!(parse_device_id(b"rzram1"), Err(EINVAL));
         assert_eq!(parse_device_id(b""), Err(EINVAL));
+    }
+
+    #[test]
+    fn mem_used_max_takes_only_zero_like_zram() {
+        assert_eq!(parse_zero(b"0\n"), Ok(()));
+        assert_eq!(parse_zero(b"00"), Ok(()));
+        assert_eq!(parse_zero(b"1"), Err(EINVAL));
+        assert_eq!(parse_zero(b"-0"), Err(EINVAL));
+        assert_eq!(parse_zero(b""), Err(EINVAL));
+        assert_eq!(parse_zero(b"99999999999999999999"), Err(EINVAL));
     }
 
     #[test]

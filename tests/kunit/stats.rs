@@ -6,7 +6,7 @@
 mod tests {
     use crate::{
         comp::Algorithm,
-        stats::{Counter, IoStat, MmStat},
+        stats::{write_debug_stat, Counter, IoStat, MmStat},
         sysfs::write_algorithms,
     };
     use core::fmt;
@@ -83,14 +83,26 @@ mod tests {
     fn comp_algorithm_brackets_the_selected_one() -> Result {
         let mut t = Text::new();
         write_algorithms(&mut t, Algorithm::Lz4)?;
-        assert_eq!(t.as_bytes(), b"[lz4]\n");
-        assert_eq!(Algorithm::from_name(b"lz4"), Some(Algorithm::Lz4));
-        assert_eq!(Algorithm::from_name(b"lz5"), None);
+        assert_eq!(t.as_bytes(), b"lzo-rle lzo [lz4] lz4hc zstd\n");
+        let mut t = Text::new();
+        write_algorithms(&mut t, Algorithm::LzoRle)?;
+        assert_eq!(t.as_bytes(), b"[lzo-rle] lzo lz4 lz4hc zstd\n");
+        let mut t = Text::new();
+        write_algorithms(&mut t, Algorithm::Zstd)?;
+        assert_eq!(t.as_bytes(), b"lzo-rle lzo lz4 lz4hc [zstd]\n");
         Ok(())
     }
 
     #[test]
-    fn counters_add_sub_and_raise() {
+    fn debug_stat_is_zrams_version_1() -> Result {
+        let mut t = Text::new();
+        write_debug_stat(&mut t, 7)?;
+        assert_eq!(t.as_bytes(), b"version: 1\n0        7\n");
+        Ok(())
+    }
+
+    #[test]
+    fn counters_add_sub_raise_and_set() {
         let c = Counter::new();
         c.add(5);
         c.sub(2);
@@ -100,5 +112,7 @@ mod tests {
         assert_eq!(c.get(), 4);
         c.raise_to(10);
         assert_eq!(c.get(), 10);
+        c.set(1);
+        assert_eq!(c.get(), 1);
     }
 }

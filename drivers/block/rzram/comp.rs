@@ -7,19 +7,36 @@
 //! [`Compressor`] is one instance, with its working memory, owned by one stream.
 
 mod lz4;
+mod lz4hc;
+mod lzo;
+mod zstd;
 
 use kernel::prelude::*;
 
 /// A compression algorithm a device can use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Algorithm {
+    /// LZO with run-length encoding of zero runs (lib/lzo).
+    LzoRle,
+    /// LZO (lib/lzo).
+    Lzo,
     /// LZ4 (lib/lz4), the default.
     Lz4,
+    /// LZ4's high-compression mode (lib/lz4).
+    Lz4Hc,
+    /// Zstandard (lib/zstd).
+    Zstd,
 }
 
 impl Algorithm {
-    /// Every algorithm this build supports, in the order `comp_algorithm` lists them.
-    pub(crate) const ALL: &'static [Algorithm] = &[Algorithm::Lz4];
+    /// Every algorithm this build supports, in the order `comp_algorithm` lists them (zram's).
+    pub(crate) const ALL: &'static [Algorithm] = &[
+        Algorithm::LzoRle,
+        Algorithm::Lzo,
+        Algorithm::Lz4,
+        Algorithm::Lz4Hc,
+        Algorithm::Zstd,
+    ];
 
     /// The algorithm new devices use.
     pub(crate) const DEFAULT: Algorithm = Algorithm::Lz4;
@@ -27,7 +44,11 @@ impl Algorithm {
     /// Returns the name users write to `comp_algorithm`.
     pub(crate) fn name(self) -> &'static str {
         match self {
+            Algorithm::LzoRle => "lzo-rle",
+            Algorithm::Lzo => "lzo",
             Algorithm::Lz4 => "lz4",
+            Algorithm::Lz4Hc => "lz4hc",
+            Algorithm::Zstd => "zstd",
         }
     }
 
@@ -42,15 +63,25 @@ impl Algorithm {
 
 /// One compressor instance with its working memory.
 pub(crate) enum Compressor {
+    /// See [`lzo::Lzo`]; both LZO variants.
+    Lzo(lzo::Lzo),
     /// See [`lz4::Lz4`].
     Lz4(lz4::Lz4),
+    /// See [`lz4hc::Lz4Hc`].
+    Lz4Hc(lz4hc::Lz4Hc),
+    /// See [`zstd::Zstd`].
+    Zstd(zstd::Zstd),
 }
 
 impl Compressor {
     /// Creates a compressor for `algorithm`.
     pub(crate) fn new(algorithm: Algorithm) -> Result<Self> {
         Ok(match algorithm {
+            Algorithm::LzoRle => Compressor::Lzo(lzo::Lzo::new(true)?),
+            Algorithm::Lzo => Compressor::Lzo(lzo::Lzo::new(false)?),
             Algorithm::Lz4 => Compressor::Lz4(lz4::Lz4::new()?),
+            Algorithm::Lz4Hc => Compressor::Lz4Hc(lz4hc::Lz4Hc::new()?),
+            Algorithm::Zstd => Compressor::Zstd(zstd::Zstd::new()?),
         })
     }
 
@@ -58,7 +89,10 @@ impl Compressor {
     /// does not fit in `dst`.
     pub(crate) fn compress(&mut self, src: &[u8], dst: &mut [u8]) -> Result<usize> {
         match self {
+            Compressor::Lzo(c) => c.compress(src, dst),
             Compressor::Lz4(c) => c.compress(src, dst),
+            Compressor::Lz4Hc(c) => c.compress(src, dst),
+            Compressor::Zstd(c) => c.compress(src, dst),
         }
     }
 
@@ -66,7 +100,10 @@ impl Compressor {
     /// (corrupt input).
     pub(crate) fn decompress(&mut self, src: &[u8], dst: &mut [u8]) -> Result {
         match self {
+            Compressor::Lzo(c) => c.decompress(src, dst),
             Compressor::Lz4(c) => c.decompress(src, dst),
+            Compressor::Lz4Hc(c) => c.decompress(src, dst),
+            Compressor::Zstd(c) => c.decompress(src, dst),
         }
     }
 }

@@ -59,6 +59,8 @@ struct Control {
     algorithm: Algorithm,
     /// Set once `hot_remove` has claimed the device; it is never opened or reset again.
     removing: bool,
+    /// The memory limit in pages (0: none); kept across `disksize`, cleared by `reset`.
+    mem_limit_pages: u64,
 }
 
 /// One rzram device.
@@ -84,6 +86,7 @@ impl Device {
                 Control {
                     algorithm: Algorithm::DEFAULT,
                     removing: false,
+                    mem_limit_pages: 0,
                 },
                 "rzram_device_control"
             ),
@@ -141,7 +144,13 @@ impl Device {
             );
             return Err(EBUSY);
         }
-        let meta = Meta::new(self.id, disksize, control.algorithm).inspect_err(|e| {
+        let meta = Meta::new(
+            self.id,
+            disksize,
+            control.algorithm,
+            control.mem_limit_pages,
+        )
+        .inspect_err(|e| {
             pr_err!(
                 "rzram{}: cannot allocate {} bytes of metadata: {:?}\n",
                 self.id,
@@ -152,6 +161,23 @@ impl Device {
         self.meta.publish(meta).map_err(|(e, _meta)| e)?;
         disk.set_capacity_and_notify(disksize >> SECTOR_SHIFT);
         Ok(())
+    }
+
+    /// Returns the memory limit in bytes (0: none).
+    pub(crate) fn mem_limit(&self) -> u64 {
+        self.control.lock().mem_limit_pages * PAGE_SIZE as u64
+    }
+
+    /// Sets the memory limit to `bytes`, rounded up to a page (0: none). It applies at once
+    /// if the device is initialised, and otherwise from `disksize` on.
+    pub(crate) fn set_mem_limit(&self, bytes: u64) {
+        let pages = bytes.div_ceil(PAGE_SIZE as u64);
+        let mut control = self.control.lock();
+        control.mem_limit_pages = pages;
+        // Under `control`, so neither `init` nor `reset` runs meanwhile.
+        if let Some(meta) = self.meta() {
+            meta.set_mem_limit(pages);
+        }
     }
 
     /// Checks whether the disk may be opened: not while a reset runs.
@@ -193,6 +219,7 @@ impl Device {
             self.claimed.store(true, Relaxed);
         }
         control.removing = removing;
+        control.mem_limit_pages = 0;
         disk.set_capacity_and_notify(0);
         // Dropped here, in process context, after the last request let go of it.
         drop(self.meta.retire());

@@ -10,7 +10,11 @@
 //! for a stored page, the stream inside it (slot → stream). There is never a stream → slot
 //! edge.
 
-use crate::{meta::Meta, slot::Slot, stream::Stream};
+use crate::{
+    meta::{Meta, RESCHED_PAGES},
+    slot::Slot,
+    stream::Stream,
+};
 use kernel::{
     block::{
         mq::{Command, Operations, Request, Segment, Segments},
@@ -19,6 +23,7 @@ use kernel::{
     mm::memalloc,
     page::{PAGE_SHIFT, PAGE_SIZE},
     prelude::*,
+    task::cond_resched,
 };
 
 /// Sectors per device page.
@@ -56,6 +61,10 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
             meta.stats.notify_free.add(count as u64);
             pages.try_for_each(|index| {
                 meta.clear(meta.slots.lock(index)?);
+                // A discard may cover the whole device; the queue is `BLOCKING`.
+                if index % RESCHED_PAGES == 0 {
+                    cond_resched();
+                }
                 Ok(())
             })
         }
@@ -66,7 +75,8 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
 /// Frees page `index` because swap freed the slot stored there (`swap_slot_free_notify`).
 ///
 /// Runs in atomic context, so it only tries the slot's lock; if the slot is busy, the page
-/// stays until it is overwritten or discarded. Like zram, every notification counts in
+/// stays until it is overwritten or discarded, and the miss counts in `miss_free`
+/// (`debug_stat`). Like zram, every notification counts in
 /// `notify_free`, freed or not.
 pub(crate) fn free_swap_slot(meta: &Meta, index: u64) {
     meta.stats.notify_free.inc();
@@ -75,6 +85,8 @@ pub(crate) fn free_swap_slot(meta: &Meta, index: u64) {
         .and_then(|index| meta.slots.try_lock(index))
     {
         meta.clear(slot);
+    } else {
+        meta.stats.miss_free.inc();
     }
 }
 
@@ -138,6 +150,11 @@ fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> R
             } else {
                 meta.pool.store(bytes)?
             };
+            // Like zram, over the limit the write fails and the page is not stored.
+            if !meta.within_limit() {
+                meta.pool.free(handle);
+                return Err(ENOMEM);
+            }
             Slot::Stored { handle, huge }
         }
     };

@@ -16,7 +16,17 @@ use crate::{
     stream::Streams,
     zspool::ZsPool,
 };
-use kernel::{cpu::nr_cpu_ids, page::PAGE_SIZE, prelude::*, str::CString};
+use kernel::{
+    cpu::nr_cpu_ids,
+    page::PAGE_SIZE,
+    prelude::*,
+    str::CString,
+    sync::atomic::{Atomic, Relaxed},
+    task::cond_resched,
+};
+
+/// Loops over pages offer to reschedule this often, in pages.
+pub(crate) const RESCHED_PAGES: usize = 1024;
 
 /// Slot stripes per possible CPU: enough that requests on different CPUs rarely meet.
 const STRIPES_PER_CPU: usize = 64;
@@ -35,11 +45,18 @@ pub(crate) struct Meta {
     pub(crate) huge_class: usize,
     /// The algorithm the streams use.
     pub(crate) algorithm: Algorithm,
+    /// The most pages the pool may use; 0 for no limit (`mem_limit`).
+    mem_limit_pages: Atomic<u64>,
 }
 
 impl Meta {
     /// Builds the meta of device `id` for `disksize` bytes (a multiple of the page size).
-    pub(crate) fn new(id: u32, disksize: u64, algorithm: Algorithm) -> Result<KBox<Self>> {
+    pub(crate) fn new(
+        id: u32,
+        disksize: u64,
+        algorithm: Algorithm,
+        mem_limit_pages: u64,
+    ) -> Result<KBox<Self>> {
         let pages = usize::try_from(disksize / PAGE_SIZE as u64).map_err(|_| EINVAL)?;
         let name = CString::try_from_fmt(fmt!("rzram{id}"))?;
         let pool = ZsPool::new(&name)?;
@@ -53,6 +70,7 @@ impl Meta {
                 stats: Stats::new(),
                 huge_class,
                 algorithm,
+                mem_limit_pages: Atomic::new(mem_limit_pages),
             },
             GFP_KERNEL,
         )?)
@@ -64,6 +82,9 @@ impl Meta {
         for index in 0..self.slots.pages() {
             if let Ok(slot) = self.slots.lock(index) {
                 self.clear(slot);
+            }
+            if index % RESCHED_PAGES == 0 {
+                cond_resched();
             }
         }
     }
@@ -87,7 +108,6 @@ impl Meta {
                     stats.huge_pages.inc();
                     stats.huge_pages_since.inc();
                 }
-                stats.max_used_pages.raise_to(self.pool.total_pages());
             }
         }
         stats.pages_stored.inc();
@@ -110,6 +130,25 @@ impl Meta {
         stats.pages_stored.sub(1);
     }
 
+    /// Records the pool's peak after an allocation and checks it against the memory limit.
+    pub(crate) fn within_limit(&self) -> bool {
+        let used = self.pool.total_pages();
+        self.stats.max_used_pages.raise_to(used);
+        let limit = self.mem_limit_pages.load(Relaxed);
+        limit == 0 || used <= limit
+    }
+
+    /// Sets the memory limit in pages (0: none). Stores that would exceed it fail from now
+    /// on; what is stored stays.
+    pub(crate) fn set_mem_limit(&self, pages: u64) {
+        self.mem_limit_pages.store(pages, Relaxed);
+    }
+
+    /// Restarts `mem_used_max` from the pool's current size.
+    pub(crate) fn reset_mem_used_max(&self) {
+        self.stats.max_used_pages.set(self.pool.total_pages());
+    }
+
     /// Returns the size of the device in bytes.
     pub(crate) fn disksize(&self) -> u64 {
         self.slots.pages() as u64 * PAGE_SIZE as u64
@@ -123,10 +162,10 @@ impl Meta {
             orig_data_size: s.pages_stored.get() * page,
             compr_data_size: s.compr_data_size.get(),
             mem_used_total: self.pool.total_pages() * page,
-            mem_limit: 0,
+            mem_limit: self.mem_limit_pages.load(Relaxed) * page,
             mem_used_max: s.max_used_pages.get() * page,
             same_pages: s.same_pages.get(),
-            pages_compacted: 0,
+            pages_compacted: self.pool.pages_compacted(),
             huge_pages: s.huge_pages.get(),
             huge_pages_since: s.huge_pages_since.get(),
         }

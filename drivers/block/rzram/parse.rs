@@ -59,6 +59,15 @@ pub(crate) fn parse_device_id(input: &[u8]) -> Result<u32> {
         .ok_or(ERANGE)
 }
 
+/// Parses the value written to `mem_used_max` like zram does: `kstrtoul(buf, 10)` must give
+/// 0; anything else is `EINVAL`.
+pub(crate) fn parse_zero(input: &[u8]) -> Result {
+    match parse_decimal(trim(input)) {
+        Ok(0) => Ok(()),
+        _ => Err(EINVAL),
+    }
+}
+
 /// Parses a size in bytes with an optional binary suffix, like the kernel's `memparse()`:
 /// `K`, `M`, `G`, `T`, `P` or `E` (either case) multiply by 2^10 .. 2^60.
 ///

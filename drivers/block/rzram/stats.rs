@@ -37,6 +37,11 @@ impl Counter {
         self.0.load(Relaxed)
     }
 
+    /// Sets the counter to `n`.
+    pub(crate) fn set(&self, n: u64) {
+        self.0.store(n, Relaxed);
+    }
+
     /// Raises the counter to `n` if it is lower.
     pub(crate) fn raise_to(&self, n: u64) {
         let mut cur = self.get();
@@ -69,8 +74,10 @@ pub(crate) struct Stats {
     pub(crate) failed_writes: Counter,
     /// Requests out of range or not aligned to a page.
     pub(crate) invalid_io: Counter,
-    /// Pages freed by discard and write-zeroes requests.
+    /// Pages freed by discard and write-zeroes requests and by swap slot frees.
     pub(crate) notify_free: Counter,
+    /// Swap slot frees that found the page busy and left it (`debug_stat`).
+    pub(crate) miss_free: Counter,
 }
 
 impl Stats {
@@ -87,6 +94,7 @@ impl Stats {
             failed_writes: Counter::new(),
             invalid_io: Counter::new(),
             notify_free: Counter::new(),
+            miss_free: Counter::new(),
         }
     }
 }
@@ -155,4 +163,11 @@ impl IoStat {
             self.failed_reads, self.failed_writes, self.invalid_io, self.notify_free
         )
     }
+}
+
+/// Writes the `debug_stat` text, in zram's version 1 format: the version line, then a line
+/// with a field zram no longer uses (always 0) and `miss_free`.
+pub(crate) fn write_debug_stat(w: &mut impl Write, miss_free: u64) -> fmt::Result {
+    writeln!(w, "version: 1")?;
+    writeln!(w, "0 {:8}", miss_free)
 }

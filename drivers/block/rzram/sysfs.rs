@@ -5,7 +5,12 @@
 //! Names, permissions, formats and error codes follow zram's; see
 //! Documentation/ABI/testing/sysfs-block-rzram.
 
-use crate::{comp::Algorithm, parse, stats::IoStat, stats::MmStat, Rzram};
+use crate::{
+    comp::Algorithm,
+    parse,
+    stats::{write_debug_stat, IoStat, MmStat},
+    Rzram,
+};
 use core::fmt::Write;
 use kernel::{
     block::mq::{gen_disk::DiskRef, AttributeOperations},
@@ -19,6 +24,10 @@ const RESET: u32 = 2;
 const COMP_ALGORITHM: u32 = 3;
 const MM_STAT: u32 = 4;
 const IO_STAT: u32 = 5;
+const MEM_LIMIT: u32 = 6;
+const MEM_USED_MAX: u32 = 7;
+const COMPACT: u32 = 8;
+const DEBUG_STAT: u32 = 9;
 
 kernel::disk_attributes! {
     pub(crate) static ATTRIBUTES: Rzram = [
@@ -28,6 +37,10 @@ kernel::disk_attributes! {
         (c"comp_algorithm", 0o644, COMP_ALGORITHM),
         (c"mm_stat", 0o444, MM_STAT),
         (c"io_stat", 0o444, IO_STAT),
+        (c"mem_limit", 0o200, MEM_LIMIT),
+        (c"mem_used_max", 0o200, MEM_USED_MAX),
+        (c"compact", 0o200, COMPACT),
+        (c"debug_stat", 0o444, DEBUG_STAT),
     ];
 }
 
@@ -60,12 +73,22 @@ impl AttributeOperations for Rzram {
             }
             MM_STAT => meta
                 .as_ref()
-                .map_or_else(MmStat::default, |m| m.mm_stat())
+                .map_or_else(
+                    // The limit can be set before `disksize`; zram shows it then too.
+                    || MmStat {
+                        mem_limit: device.mem_limit(),
+                        ..MmStat::default()
+                    },
+                    |m| m.mm_stat(),
+                )
                 .write_to(buf)?,
             IO_STAT => meta
                 .as_ref()
                 .map_or_else(IoStat::default, |m| m.io_stat())
                 .write_to(buf)?,
+            DEBUG_STAT => {
+                write_debug_stat(buf, meta.as_ref().map_or(0, |m| m.stats.miss_free.get()))?
+            }
             _ => return Err(EIO),
         }
         Ok(())
@@ -84,6 +107,22 @@ impl AttributeOperations for Rzram {
             COMP_ALGORITHM => {
                 let algorithm = Algorithm::from_name(parse::trim(input)).ok_or(EINVAL)?;
                 device.set_algorithm(algorithm)
+            }
+            MEM_LIMIT => {
+                device.set_mem_limit(parse::parse_size(input)?);
+                Ok(())
+            }
+            MEM_USED_MAX => {
+                parse::parse_zero(input)?;
+                if let Some(meta) = device.meta() {
+                    meta.reset_mem_used_max();
+                }
+                Ok(())
+            }
+            COMPACT => {
+                // zram ignores what is written.
+                device.meta().ok_or(EINVAL)?.pool.compact();
+                Ok(())
             }
             _ => Err(EIO),
         }

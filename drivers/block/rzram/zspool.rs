@@ -159,6 +159,23 @@ impl ZsPool {
         unsafe { bindings::zs_get_total_pages(self.pool.as_ptr()) as u64 }
     }
 
+    /// Compacts the pool: moves objects so that whole zspages can be freed.
+    pub(crate) fn compact(&self) {
+        // SAFETY: By the type invariant `self.pool` is a live pool; zsmalloc
+        // serialises compaction against the pool's other users itself.
+        unsafe { bindings::zs_compact(self.pool.as_ptr()) };
+    }
+
+    /// Returns the number of pages compaction (by [`ZsPool::compact`] or the pool's shrinker)
+    /// has freed.
+    pub(crate) fn pages_compacted(&self) -> u64 {
+        let mut stats = bindings::zs_pool_stats::default();
+        // SAFETY: By the type invariant `self.pool` is a live pool; `stats` is
+        // valid for writes.
+        unsafe { bindings::zs_pool_stats(self.pool.as_ptr(), &mut stats) };
+        stats.pages_compacted.counter as u64
+    }
+
     /// Returns the size from which zsmalloc keeps an object in a class of its own; objects
     /// that compress to this size or more are better stored uncompressed.
     pub(crate) fn huge_class_size(&self) -> usize {

@@ -45,23 +45,28 @@ impl Lz4 {
 
     /// See [`super::Compressor::decompress`].
     pub(crate) fn decompress(&mut self, src: &[u8], dst: &mut [u8]) -> Result {
-        let src_len = i32::try_from(src.len())?;
-        let dst_len = i32::try_from(dst.len())?;
-        // SAFETY: `src` and `dst` are valid for their lengths and do not
-        // overlap; LZ4_decompress_safe() never reads or writes outside them,
-        // whatever `src` holds.
-        let ret = unsafe {
-            bindings::LZ4_decompress_safe(
-                src.as_ptr().cast(),
-                dst.as_mut_ptr().cast(),
-                src_len,
-                dst_len,
-            )
-        };
-        if ret == dst_len {
-            Ok(())
-        } else {
-            Err(EIO)
-        }
+        decompress(src, dst)
+    }
+}
+
+/// Decompresses LZ4 data (from LZ4 or LZ4HC) in `src` into `dst`, which it must fill exactly;
+/// anything else is `EIO`.
+pub(crate) fn decompress(src: &[u8], dst: &mut [u8]) -> Result {
+    let src_len = i32::try_from(src.len())?;
+    let dst_len = i32::try_from(dst.len())?;
+    // SAFETY: `src` and `dst` are valid for their lengths and do not overlap;
+    // LZ4_decompress_safe() never reads or writes outside them, whatever `src` holds.
+    let ret = unsafe {
+        bindings::LZ4_decompress_safe(
+            src.as_ptr().cast(),
+            dst.as_mut_ptr().cast(),
+            src_len,
+            dst_len,
+        )
+    };
+    if ret == dst_len {
+        Ok(())
+    } else {
+        Err(EIO)
     }
 }
