@@ -12,7 +12,7 @@ modprobe rzram
 
 check_eq "initstate is 0 before disksize" 0 "$(cat $sys/initstate)"
 check_eq "disksize is 0 before init" 0 "$(cat $sys/disksize)"
-check_eq "comp_algorithm lists every backend, lz4 selected" "lzo-rle lzo [lz4] lz4hc zstd" \
+check_eq "comp_algorithm lists every backend, lz4 selected" "lzo-rle lzo [lz4] lz4hc zstd deflate 842" \
 	"$(cat $sys/comp_algorithm)"
 write_fails "unknown algorithm is EINVAL" "Invalid argument" $sys/comp_algorithm nosuch
 echo lz4 >$sys/comp_algorithm && pass "lz4 can be selected before init"

@@ -101,13 +101,13 @@ mod tests {
 
     #[test]
     fn names_are_zrams_and_unique() {
-        let names: [&str; 5] = ["lzo-rle", "lzo", "lz4", "lz4hc", "zstd"];
+        let names: [&str; 7] = ["lzo-rle", "lzo", "lz4", "lz4hc", "zstd", "deflate", "842"];
         assert_eq!(Algorithm::ALL.len(), names.len());
         for (algorithm, name) in Algorithm::ALL.iter().zip(names) {
             assert_eq!(algorithm.name(), name);
             assert_eq!(Algorithm::from_name(name.as_bytes()), Some(*algorithm));
         }
         assert_eq!(Algorithm::from_name(b"LZ4"), None);
-        assert_eq!(Algorithm::from_name(b"deflate"), None);
+        assert_eq!(Algorithm::from_name(b"lz5"), None);
     }
 }

@@ -6,9 +6,11 @@
 //! compression libraries. [`Algorithm`] names the backends a device can be configured with;
 //! [`Compressor`] is one instance, with its working memory, owned by one stream.
 
+mod deflate;
 mod lz4;
 mod lz4hc;
 mod lzo;
+mod sw842;
 mod zstd;
 
 use kernel::prelude::*;
@@ -26,6 +28,10 @@ pub(crate) enum Algorithm {
     Lz4Hc,
     /// Zstandard (lib/zstd).
     Zstd,
+    /// Raw deflate (lib/zlib_deflate, lib/zlib_inflate).
+    Deflate,
+    /// 842 (lib/842).
+    Sw842,
 }
 
 impl Algorithm {
@@ -36,6 +42,8 @@ impl Algorithm {
         Algorithm::Lz4,
         Algorithm::Lz4Hc,
         Algorithm::Zstd,
+        Algorithm::Deflate,
+        Algorithm::Sw842,
     ];
 
     /// The algorithm new devices use.
@@ -49,6 +57,8 @@ impl Algorithm {
             Algorithm::Lz4 => "lz4",
             Algorithm::Lz4Hc => "lz4hc",
             Algorithm::Zstd => "zstd",
+            Algorithm::Deflate => "deflate",
+            Algorithm::Sw842 => "842",
         }
     }
 
@@ -71,6 +81,10 @@ pub(crate) enum Compressor {
     Lz4Hc(lz4hc::Lz4Hc),
     /// See [`zstd::Zstd`].
     Zstd(zstd::Zstd),
+    /// See [`deflate::Deflate`].
+    Deflate(deflate::Deflate),
+    /// See [`sw842::Sw842`].
+    Sw842(sw842::Sw842),
 }
 
 impl Compressor {
@@ -82,6 +96,8 @@ impl Compressor {
             Algorithm::Lz4 => Compressor::Lz4(lz4::Lz4::new()?),
             Algorithm::Lz4Hc => Compressor::Lz4Hc(lz4hc::Lz4Hc::new()?),
             Algorithm::Zstd => Compressor::Zstd(zstd::Zstd::new()?),
+            Algorithm::Deflate => Compressor::Deflate(deflate::Deflate::new()?),
+            Algorithm::Sw842 => Compressor::Sw842(sw842::Sw842::new()?),
         })
     }
 
@@ -93,6 +109,8 @@ impl Compressor {
             Compressor::Lz4(c) => c.compress(src, dst),
             Compressor::Lz4Hc(c) => c.compress(src, dst),
             Compressor::Zstd(c) => c.compress(src, dst),
+            Compressor::Deflate(c) => c.compress(src, dst),
+            Compressor::Sw842(c) => c.compress(src, dst),
         }
     }
 
@@ -104,6 +122,8 @@ impl Compressor {
             Compressor::Lz4(c) => c.decompress(src, dst),
             Compressor::Lz4Hc(c) => c.decompress(src, dst),
             Compressor::Zstd(c) => c.decompress(src, dst),
+            Compressor::Deflate(c) => c.decompress(src, dst),
+            Compressor::Sw842(c) => c.decompress(src, dst),
         }
     }
 }
