@@ -56,6 +56,8 @@ mod tests {
         assert_eq!(parse_reset(b"0"), Ok(0));
         assert_eq!(parse_reset(b"65535"), Ok(65535));
         assert_eq!(parse_reset(b"65536"), Err(ERANGE));
+        assert_eq!(parse_reset(b"+1"), Ok(1));
+        assert_eq!(parse_reset(b"-1"), Err(EINVAL));
         assert_eq!(parse_reset(b"0x1"), Err(EINVAL));
         assert_eq!(parse_reset(b"yes"), Err(EINVAL));
         assert_eq!(parse_reset(b""), Err(EINVAL));
@@ -69,6 +71,11 @@ mod tests {
         assert_eq!(parse_device_id(b"2147483648"), Err(ERANGE));
         assert_eq!(parse_device_id(b"99999999999999999999"), Err(ERANGE));
         assert_eq!(parse_device_id(b"-1"), Err(EINVAL));
+        assert_eq!(parse_device_id(b"-0"), Ok(0));
+        assert_eq!(parse_device_id(b"-+1"), Err(EINVAL));
+        assert_eq!(parse_device_id(b"++1"), Err(EINVAL));
+        assert_eq!(parse_device_id(b"-2147483648"), Err(EINVAL));
+        assert_eq!(parse_device_id(b"-2147483649"), Err(ERANGE));
         assert_eq!(parse_device_id(b"0x1"), Err(EINVAL));
         assert_eq!(parse_device_id(b"rzram1"), Err(EINVAL));
         assert_eq!(parse_device_id(b""), Err(EINVAL));
@@ -78,6 +85,7 @@ mod tests {
     fn mem_used_max_takes_only_zero_like_zram() {
         assert_eq!(parse_zero(b"0\n"), Ok(()));
         assert_eq!(parse_zero(b"00"), Ok(()));
+        assert_eq!(parse_zero(b"+0"), Ok(()));
         assert_eq!(parse_zero(b"1"), Err(EINVAL));
         assert_eq!(parse_zero(b"-0"), Err(EINVAL));
         assert_eq!(parse_zero(b""), Err(EINVAL));

@@ -83,13 +83,13 @@ mod tests {
     fn comp_algorithm_brackets_the_selected_one() -> Result {
         let mut t = Text::new();
         write_algorithms(&mut t, Algorithm::Lz4)?;
-        assert_eq!(t.as_bytes(), b"lzo-rle lzo [lz4] lz4hc zstd deflate 842\n");
+        assert_eq!(t.as_bytes(), b"lzo-rle lzo [lz4] lz4hc zstd deflate 842 \n");
         let mut t = Text::new();
         write_algorithms(&mut t, Algorithm::LzoRle)?;
-        assert_eq!(t.as_bytes(), b"[lzo-rle] lzo lz4 lz4hc zstd deflate 842\n");
+        assert_eq!(t.as_bytes(), b"[lzo-rle] lzo lz4 lz4hc zstd deflate 842 \n");
         let mut t = Text::new();
         write_algorithms(&mut t, Algorithm::Zstd)?;
-        assert_eq!(t.as_bytes(), b"lzo-rle lzo lz4 lz4hc [zstd] deflate 842\n");
+        assert_eq!(t.as_bytes(), b"lzo-rle lzo lz4 lz4hc [zstd] deflate 842 \n");
         Ok(())
     }
 

@@ -224,6 +224,8 @@ impl Device {
         // Dropped here, in process context, after the last request let go of it.
         drop(self.meta.retire());
         if !removing {
+            // Under the open mutex, so an open right after the reset sees the claim gone.
+            let _open = disk.lock_open();
             self.claimed.store(false, Relaxed);
         }
         Ok(())

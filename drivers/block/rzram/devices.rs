@@ -62,6 +62,9 @@ impl Devices {
                 Ok(id)
             }
             Err(e) => {
+                if disks.last().is_some_and(Option::is_none) {
+                    disks.pop();
+                }
                 pr_err!("rzram{}: cannot create the device: {:?}\n", id, e);
                 Err(e)
             }
@@ -105,5 +108,7 @@ fn create_disk(id: u32) -> Result<GenDisk<Rzram>> {
         .features(Features::SYNCHRONOUS | Features::STABLE_WRITES)
         .discard(u32::MAX, page)
         .max_write_zeroes_sectors(u32::MAX)
+        // As zram: a partition would outlive a reset that shrinks the device.
+        .no_partitions()
         .build_with_attributes(fmt!("rzram{id}"), tagset, device, &ATTRIBUTES)
 }

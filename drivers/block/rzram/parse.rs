@@ -31,12 +31,14 @@ pub(crate) fn parse_u64(input: &[u8]) -> Result<u64> {
     Ok(value)
 }
 
-/// Parses a decimal number without sign or prefix; `EINVAL` for anything else.
+/// Parses a decimal number with an optional `+`, as the kernel's `kstrto*()` do; `EINVAL`
+/// for anything else, `ERANGE` if it does not fit in 64 bits.
 fn parse_decimal(input: &[u8]) -> Result<u64> {
-    if input.is_empty() || !input.iter().all(u8::is_ascii_digit) {
+    let digits = input.strip_prefix(b"+").unwrap_or(input);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(EINVAL);
     }
-    parse_u64(input)
+    parse_u64(digits)
 }
 
 /// Parses the value written to `reset` like zram does (`kstrtou16(buf, 10)`): a decimal
@@ -46,13 +48,22 @@ pub(crate) fn parse_reset(input: &[u8]) -> Result<u16> {
 }
 
 /// Parses the device id written to `hot_remove` like zram does (`kstrtoint(buf, 10)`, then
-/// refusing negative ids): a decimal number up to `i32::MAX`, with an optional `+`.
+/// refusing negative ids): a decimal number up to `i32::MAX`, with an optional `+`; `-0` is
+/// 0.
 ///
 /// `EINVAL` for a negative number or anything else, `ERANGE` if it is larger.
 pub(crate) fn parse_device_id(input: &[u8]) -> Result<u32> {
     let input = trim(input);
-    let digits = input.strip_prefix(b"+").unwrap_or(input);
-    let id = parse_decimal(digits)?;
+    let id = match input.strip_prefix(b"-") {
+        Some(digits) if !digits.starts_with(b"+") => match parse_decimal(digits) {
+            Ok(0) => 0,
+            // Below `i32::MIN`, `kstrtoint()` fails with `ERANGE` before zram sees the sign.
+            Ok(n) if n > 1 << 31 => return Err(ERANGE),
+            Ok(_) => return Err(EINVAL),
+            Err(e) => return Err(e),
+        },
+        _ => parse_decimal(input)?,
+    };
     u32::try_from(id)
         .ok()
         .filter(|&id| i32::try_from(id).is_ok())

@@ -65,15 +65,10 @@ struct RzramModule {
 
 impl kernel::InPlaceModule for RzramModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
-            control <- class::Registration::new(
-                control::NAME,
-                &control::ATTRIBUTES,
-                Devices::new()
-            ),
-        })
-        .pin_chain(|module| {
-            let n = module_parameters::num_devices.value();
+        let n = module_parameters::num_devices.value();
+        // The devices are created, and `num_devices` checked, before the control class is
+        // registered, so `hot_add` only appears once they exist.
+        let devices = Devices::new().pin_chain(move |devices| {
             if n > MAX_DEVICES {
                 pr_err!(
                     "num_devices must be between 0 and {}, not {}\n",
@@ -83,10 +78,13 @@ impl kernel::InPlaceModule for RzramModule {
                 return Err(EINVAL);
             }
             for _ in 0..n {
-                module.control.data().add()?;
+                devices.add()?;
             }
             pr_info!("created {} device(s)\n", n);
             Ok(())
+        });
+        try_pin_init!(Self {
+            control <- class::Registration::new(control::NAME, &control::ATTRIBUTES, devices),
         })
     }
 }

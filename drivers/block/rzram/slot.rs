@@ -8,11 +8,12 @@
 //! handled in parallel. All stripes share one lockdep class; the I/O path holds at most one
 //! stripe at a time.
 
-use crate::zspool::Handle;
+use crate::{meta::RESCHED_PAGES, zspool::Handle};
 use kernel::{
     new_mutex,
     prelude::*,
     sync::{Mutex, MutexGuard},
+    task::cond_resched,
 };
 
 /// What one page of the device holds.
@@ -51,9 +52,12 @@ impl SlotTable {
         for s in 0..n {
             let len = (pages - s).div_ceil(n);
             let mut slots = KVVec::with_capacity(len, GFP_KERNEL)?;
-            for _ in 0..len {
+            for i in 0..len {
                 // Within the capacity reserved above: does not allocate.
                 slots.push(Slot::Empty, GFP_KERNEL)?;
+                if i % RESCHED_PAGES == 0 {
+                    cond_resched();
+                }
             }
             table.push(
                 KBox::pin_init(new_mutex!(slots, "rzram_slot_stripe"), GFP_KERNEL)?,

@@ -44,14 +44,14 @@ kernel::disk_attributes! {
     ];
 }
 
-/// Writes the `comp_algorithm` list: every algorithm, the selected one in brackets.
+/// Writes the `comp_algorithm` list: every algorithm, the selected one in brackets, each
+/// followed by a space as in zram's (so the line ends in a space before the newline).
 pub(crate) fn write_algorithms(w: &mut impl Write, selected: Algorithm) -> core::fmt::Result {
-    for (i, algorithm) in Algorithm::ALL.iter().enumerate() {
-        let sep = if i == 0 { "" } else { " " };
+    for algorithm in Algorithm::ALL {
         if *algorithm == selected {
-            write!(w, "{sep}[{}]", algorithm.name())?;
+            write!(w, "[{}] ", algorithm.name())?;
         } else {
-            write!(w, "{sep}{}", algorithm.name())?;
+            write!(w, "{} ", algorithm.name())?;
         }
     }
     writeln!(w)

@@ -15,8 +15,21 @@ use kernel::{
     sync::atomic::{Atomic, Relaxed},
 };
 
-/// Gives every pool its own number, so handles can be checked against their pool.
+/// Gives every pool its own number, so handles can be checked against their pool. Numbers
+/// are never reused: once they run out (after 2^32 - 1 pools), creating a pool fails.
 static NEXT_POOL_ID: Atomic<u32> = Atomic::new(1);
+
+/// Takes the next pool number, or `ENOSPC` if none is left.
+fn next_pool_id() -> Result<u32> {
+    let mut id = NEXT_POOL_ID.load(Relaxed);
+    loop {
+        let next = id.checked_add(1).ok_or(ENOSPC)?;
+        match NEXT_POOL_ID.cmpxchg(id, next, Relaxed) {
+            Ok(_) => return Ok(id),
+            Err(now) => id = now,
+        }
+    }
+}
 
 /// GFP flags for allocations in the I/O path: no I/O recursion, no warning on failure (the
 /// request fails with `ENOMEM` instead), and pages that zsmalloc may place in high or movable
@@ -47,8 +60,8 @@ impl Handle {
 ///
 /// # Invariants
 ///
-/// `pool` is a pool created by `zs_create_pool()` and owned by `self`; `id` is unique among
-/// the pools that exist.
+/// `pool` is a pool created by `zs_create_pool()` and owned by `self`; no other pool ever
+/// had or will have `id`.
 pub(crate) struct ZsPool {
     pool: NonNull<bindings::zs_pool>,
     id: u32,
@@ -63,12 +76,12 @@ unsafe impl Sync for ZsPool {}
 impl ZsPool {
     /// Creates a pool called `name` (shown in /sys/kernel/debug/zsmalloc/).
     pub(crate) fn new(name: &CStr) -> Result<Self> {
+        let id = next_pool_id()?;
         // SAFETY: `name` is a valid C string; zsmalloc copies it.
         let pool = unsafe { bindings::zs_create_pool(name.as_char_ptr()) };
         let pool = NonNull::new(pool).ok_or(ENOMEM)?;
-        // INVARIANT: The pool was just created; the id is fresh (wrapping after
-        // 2^32 pools, never to a pool that lives that long).
-        let id = NEXT_POOL_ID.fetch_add(1, Relaxed);
+        // INVARIANT: The pool was just created; `next_pool_id` never hands out
+        // a number twice.
         Ok(Self { pool, id })
     }
 

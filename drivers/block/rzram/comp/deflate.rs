@@ -101,7 +101,7 @@ impl Deflate {
         // SAFETY: The stream's input and output point to `src` and `dst` with their lengths,
         // valid for this call; zlib never goes beyond `avail_in` and `avail_out`.
         let ret = unsafe { bindings::zlib_deflate(&mut *strm.strm, bindings::Z_FINISH as i32) };
-        let len = usize::try_from(strm.strm.total_out)?;
+        let len = strm.strm.total_out;
         // Clear the pointers into the caller's buffers.
         strm.start(&[], &mut []);
         if ret == bindings::Z_STREAM_END as i32 {
@@ -124,7 +124,7 @@ impl Deflate {
         // valid for this call; inflate checks every read and write against them, whatever
         // `src` holds.
         let ret = unsafe { bindings::zlib_inflate(&mut *strm.strm, bindings::Z_SYNC_FLUSH as i32) };
-        let len = usize::try_from(strm.strm.total_out)?;
+        let len = strm.strm.total_out;
         strm.start(&[], &mut []);
         if ret == bindings::Z_STREAM_END as i32 && len == dst.len() {
             Ok(())
