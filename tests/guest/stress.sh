@@ -13,17 +13,11 @@ set -eu
 
 seconds=${1:-20}
 
-mem_kib() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	awk '/^MemFree:/ { f = $2 } /^Slab:/ { s = $2 } END { print f, s }' /proc/meminfo
-}
 
 # Warm up: load once so module and slab caches exist in the baseline.
 modprobe rzram num_devices=3
 rmmod rzram
-mem_kib >/tmp/mem0
-read -r free0 slab0 </tmp/mem0
+mem0=$(mem_snapshot)
 
 modprobe rzram num_devices=3
 for d in 0 1 2; do echo 64M >/sys/block/rzram$d/disksize; done
@@ -145,11 +139,6 @@ done
 pass "five rmmod/modprobe rounds with data"
 
 rm -f /tmp/pattern /tmp/text /tmp/back.* /tmp/back2 /tmp/workers.out /tmp/hotplug.out
-mem_kib >/tmp/mem1
-read -r free1 slab1 </tmp/mem1
-echo "MemFree ${free0} -> ${free1} kB, Slab ${slab0} -> ${slab1} kB"
-# KASAN keeps freed objects in quarantine, so both get some slack; a leaked pool would
-# cost far more (each rmmod round alone stores 8 MiB).
-check "no memory leaked (MemFree within 12 MiB of the start)" test $((free0 - free1)) -lt 12288
-check "no slab leaked (Slab within 8 MiB of the start)" test $((slab1 - slab0)) -lt 8192
+# A leaked pool would cost far more than any slack: each rmmod round alone stores 8 MiB.
+check_no_leak "$mem0" "$(mem_snapshot)" 32768
 finish

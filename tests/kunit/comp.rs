@@ -4,7 +4,7 @@
 
 #[kernel::prelude::kunit_tests(rzram_comp)]
 mod tests {
-    use crate::comp::{Algorithm, Compressor};
+    use crate::comp::{Algorithm, Compressor, Params};
     use kernel::{page::PAGE_SIZE, prelude::*};
 
     /// A page of text-like data: compresses well, but is not same-filled.
@@ -45,7 +45,7 @@ mod tests {
     fn every_algorithm_round_trips_exactly() -> Result {
         let src = text_page()?;
         for &algorithm in Algorithm::ALL {
-            let mut c = Compressor::new(algorithm)?;
+            let mut c = Compressor::new(algorithm, &Params::default())?;
             let mut compressed = zeroed(2 * PAGE_SIZE)?;
             let len = c.compress(&src, &mut compressed)?;
             assert!(len > 0 && len < PAGE_SIZE / 4);
@@ -60,7 +60,7 @@ mod tests {
     fn random_data_does_not_shrink_and_still_round_trips() -> Result {
         let src = random_page()?;
         for &algorithm in Algorithm::ALL {
-            let mut c = Compressor::new(algorithm)?;
+            let mut c = Compressor::new(algorithm, &Params::default())?;
             let mut compressed = zeroed(2 * PAGE_SIZE)?;
             let len = c.compress(&src, &mut compressed)?;
             assert!(len >= PAGE_SIZE);
@@ -75,7 +75,7 @@ mod tests {
     fn output_too_small_is_e2big() -> Result {
         let src = random_page()?;
         for &algorithm in Algorithm::ALL {
-            let mut c = Compressor::new(algorithm)?;
+            let mut c = Compressor::new(algorithm, &Params::default())?;
             let mut small = zeroed(64)?;
             assert_eq!(c.compress(&src, &mut small), Err(E2BIG));
         }
@@ -86,7 +86,7 @@ mod tests {
     fn corrupt_input_is_eio() -> Result {
         let src = text_page()?;
         for &algorithm in Algorithm::ALL {
-            let mut c = Compressor::new(algorithm)?;
+            let mut c = Compressor::new(algorithm, &Params::default())?;
             let mut compressed = zeroed(2 * PAGE_SIZE)?;
             let len = c.compress(&src, &mut compressed)?;
             let mut out = zeroed(PAGE_SIZE)?;
@@ -95,6 +95,56 @@ mod tests {
             // Garbage never reads or writes out of bounds; it decodes to an error.
             let garbage = [0xffu8; 64];
             assert_eq!(c.decompress(&garbage, &mut out), Err(EIO));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn levels_are_checked_like_zrams_backends() {
+        let level = |level| Params {
+            level: Some(level),
+            deflate_winbits: None,
+        };
+        let winbits = |winbits| Params {
+            level: None,
+            deflate_winbits: Some(winbits),
+        };
+        assert_eq!(Algorithm::Zstd.check(&level(19)), Ok(()));
+        assert_eq!(Algorithm::Zstd.check(&level(1000)), Err(EINVAL));
+        assert_eq!(Algorithm::Deflate.check(&level(9)), Ok(()));
+        assert_eq!(Algorithm::Deflate.check(&level(-1)), Ok(()));
+        assert_eq!(Algorithm::Deflate.check(&level(10)), Err(EINVAL));
+        assert_eq!(Algorithm::Deflate.check(&winbits(-15)), Ok(()));
+        assert_eq!(Algorithm::Deflate.check(&winbits(12)), Ok(()));
+        assert_eq!(Algorithm::Deflate.check(&winbits(8)), Err(EINVAL));
+        assert_eq!(Algorithm::Deflate.check(&winbits(-16)), Err(EINVAL));
+        // LZ4 takes any acceleration; LZO and 842 ignore the level.
+        assert_eq!(Algorithm::Lz4.check(&level(-5)), Ok(()));
+        assert_eq!(Algorithm::Lzo.check(&level(1000)), Ok(()));
+    }
+
+    #[test]
+    fn tuned_algorithms_still_round_trip() -> Result {
+        let src = text_page()?;
+        let tunings = [
+            (Algorithm::Zstd, Some(19), None),
+            (Algorithm::Zstd, Some(-5), None),
+            (Algorithm::Lz4, Some(8), None),
+            (Algorithm::Lz4Hc, Some(3), None),
+            (Algorithm::Deflate, Some(9), Some(15)),
+            (Algorithm::Deflate, Some(1), Some(-9)),
+        ];
+        for (algorithm, level, winbits) in tunings {
+            let params = Params {
+                level,
+                deflate_winbits: winbits,
+            };
+            let mut c = Compressor::new(algorithm, &params)?;
+            let mut compressed = zeroed(2 * PAGE_SIZE)?;
+            let len = c.compress(&src, &mut compressed)?;
+            let mut out = zeroed(PAGE_SIZE)?;
+            c.decompress(&compressed[..len], &mut out)?;
+            assert!(out[..] == src[..]);
         }
         Ok(())
     }

@@ -4,7 +4,9 @@
 
 #[kernel::prelude::kunit_tests(rzram_parse)]
 mod tests {
-    use crate::parse::{parse_device_id, parse_reset, parse_size, parse_u64, parse_zero, trim};
+    use crate::parse::{
+        args, parse_device_id, parse_int, parse_reset, parse_size, parse_u64, parse_zero, trim,
+    };
     use kernel::prelude::*;
 
     #[test]
@@ -90,6 +92,33 @@ mod tests {
         assert_eq!(parse_zero(b"-0"), Err(EINVAL));
         assert_eq!(parse_zero(b""), Err(EINVAL));
         assert_eq!(parse_zero(b"99999999999999999999"), Err(EINVAL));
+    }
+
+    #[test]
+    fn ints_are_kstrtoint() {
+        assert_eq!(parse_int(b"-3\n"), Ok(-3));
+        assert_eq!(parse_int(b"+22"), Ok(22));
+        assert_eq!(parse_int(b"2147483647"), Ok(i32::MAX));
+        assert_eq!(parse_int(b"-2147483648"), Ok(i32::MIN));
+        assert_eq!(parse_int(b"2147483648"), Err(ERANGE));
+        assert_eq!(parse_int(b"-+1"), Err(EINVAL));
+        assert_eq!(parse_int(b"1.5"), Err(EINVAL));
+        assert_eq!(parse_int(b""), Err(EINVAL));
+    }
+
+    #[test]
+    fn args_are_key_value_pairs() -> Result {
+        let mut it = args(b"  algo=zstd priority=1\n");
+        assert!(it.next() == Some(Ok((&b"algo"[..], &b"zstd"[..]))));
+        assert!(it.next() == Some(Ok((&b"priority"[..], &b"1"[..]))));
+        assert!(it.next().is_none());
+        assert!(args(b"").next().is_none());
+        // A parameter without a value is refused, as by zram.
+        assert!(args(b"level=").next() == Some(Err(EINVAL)));
+        assert!(args(b"level").next() == Some(Err(EINVAL)));
+        // Only the first `=` splits.
+        assert!(args(b"dict=/a=b").next() == Some(Ok((&b"dict"[..], &b"/a=b"[..]))));
+        Ok(())
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! Compression backends.
 //!
 //! Each backend lives in its own file under `comp/` and wraps one of the kernel's
-//! compression libraries. [`Algorithm`] names the backends a device can be configured with;
-//! [`Compressor`] is one instance, with its working memory, owned by one stream.
+//! compression libraries. [`Algorithm`] names the backends a device can be configured with,
+//! [`Params`] tunes one; [`Compressor`] is one instance, with its working memory, owned by one
+//! stream.
 
 mod deflate;
 mod lz4;
@@ -14,6 +15,20 @@ mod sw842;
 mod zstd;
 
 use kernel::prelude::*;
+
+/// The algorithms a device can have, as in zram: the primary one (priority 0), which
+/// compresses every page written, and up to three for recompression (priorities 1 to 3).
+pub(crate) const MAX_COMPS: usize = 4;
+
+/// The tuning of one algorithm, set through `algorithm_params`; `None` is the backend's
+/// default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Params {
+    /// The compression level: acceleration for `lz4`, ignored by `lzo`, `lzo-rle` and `842`.
+    pub(crate) level: Option<i32>,
+    /// Window bits for `deflate` (negative: raw deflate); ignored by the others.
+    pub(crate) deflate_winbits: Option<i32>,
+}
 
 /// A compression algorithm a device can use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +77,15 @@ impl Algorithm {
         }
     }
 
+    /// Checks `params` for this algorithm, with the ranges zram's backends accept.
+    pub(crate) fn check(self, params: &Params) -> Result {
+        match self {
+            Algorithm::Zstd => params.level.map_or(Ok(()), zstd::Zstd::check_level),
+            Algorithm::Deflate => deflate::Deflate::check(params.level, params.deflate_winbits),
+            _ => Ok(()),
+        }
+    }
+
     /// Looks an algorithm up by name.
     pub(crate) fn from_name(name: &[u8]) -> Option<Algorithm> {
         Self::ALL
@@ -88,15 +112,19 @@ pub(crate) enum Compressor {
 }
 
 impl Compressor {
-    /// Creates a compressor for `algorithm`.
-    pub(crate) fn new(algorithm: Algorithm) -> Result<Self> {
+    /// Creates a compressor for `algorithm` tuned by `params`; `EINVAL` if [`Algorithm::check`]
+    /// refuses them.
+    pub(crate) fn new(algorithm: Algorithm, params: &Params) -> Result<Self> {
+        let level = params.level;
         Ok(match algorithm {
             Algorithm::LzoRle => Compressor::Lzo(lzo::Lzo::new(true)?),
             Algorithm::Lzo => Compressor::Lzo(lzo::Lzo::new(false)?),
-            Algorithm::Lz4 => Compressor::Lz4(lz4::Lz4::new()?),
-            Algorithm::Lz4Hc => Compressor::Lz4Hc(lz4hc::Lz4Hc::new()?),
-            Algorithm::Zstd => Compressor::Zstd(zstd::Zstd::new()?),
-            Algorithm::Deflate => Compressor::Deflate(deflate::Deflate::new()?),
+            Algorithm::Lz4 => Compressor::Lz4(lz4::Lz4::new(level)?),
+            Algorithm::Lz4Hc => Compressor::Lz4Hc(lz4hc::Lz4Hc::new(level)?),
+            Algorithm::Zstd => Compressor::Zstd(zstd::Zstd::new(level)?),
+            Algorithm::Deflate => {
+                Compressor::Deflate(deflate::Deflate::new(level, params.deflate_winbits)?)
+            }
             Algorithm::Sw842 => Compressor::Sw842(sw842::Sw842::new()?),
         })
     }

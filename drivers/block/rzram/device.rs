@@ -37,9 +37,9 @@
 //! device's control lock.
 
 use crate::{
-    comp::Algorithm,
+    comp::{Algorithm, Params, MAX_COMPS},
     gate::{Gate, GateRef},
-    meta::Meta,
+    meta::{CompConfig, Meta, DEFAULT_COMPS},
     Rzram,
 };
 use kernel::{
@@ -49,14 +49,15 @@ use kernel::{
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
-        Mutex,
+        Mutex, MutexGuard,
     },
 };
 
 /// The configuration of a device; may only change while it is not initialised.
 struct Control {
-    /// The algorithm the next `disksize` uses.
-    algorithm: Algorithm,
+    /// The algorithms (and their tuning) the next `disksize` uses, by priority; the primary
+    /// one, priority 0, is always set.
+    comps: CompConfig,
     /// Set once `hot_remove` has claimed the device; it is never opened or reset again.
     removing: bool,
     /// The memory limit in pages (0: none); kept across `disksize`, cleared by `reset`.
@@ -84,7 +85,7 @@ impl Device {
             id,
             control <- new_mutex!(
                 Control {
-                    algorithm: Algorithm::DEFAULT,
+                    comps: DEFAULT_COMPS,
                     removing: false,
                     mem_limit_pages: 0,
                 },
@@ -106,14 +107,17 @@ impl Device {
         self.meta.is_live()
     }
 
-    /// Returns the configured algorithm.
-    pub(crate) fn algorithm(&self) -> Algorithm {
-        self.control.lock().algorithm
+    /// Returns the configured algorithm of each priority.
+    pub(crate) fn algorithms(&self) -> [Option<Algorithm>; MAX_COMPS] {
+        self.control
+            .lock()
+            .comps
+            .map(|c| c.map(|(algorithm, _)| algorithm))
     }
 
-    /// Selects the algorithm for the next initialisation; `EBUSY` once initialised.
-    pub(crate) fn set_algorithm(&self, algorithm: Algorithm) -> Result {
-        let mut control = self.control.lock();
+    /// Returns the control data for a configuration change; `EBUSY` once initialised.
+    fn configurable(&self) -> Result<MutexGuard<'_, Control>> {
+        let control = self.control.lock();
         if self.is_initialised() {
             pr_info!(
                 "rzram{}: can't change algorithm for initialized device\n",
@@ -121,7 +125,55 @@ impl Device {
             );
             return Err(EBUSY);
         }
-        control.algorithm = algorithm;
+        Ok(control)
+    }
+
+    /// Selects the algorithm of priority `prio` (0: the primary one, 1 to 3: recompression)
+    /// for the next initialisation, with its default tuning; `EBUSY` once initialised.
+    pub(crate) fn set_algorithm(&self, prio: usize, algorithm: Algorithm) -> Result {
+        let mut control = self.configurable()?;
+        *control.comps.get_mut(prio).ok_or(EINVAL)? = Some((algorithm, Params::default()));
+        Ok(())
+    }
+
+    /// Tunes an algorithm (`algorithm_params`), chosen as zram does: by `prio`, which must
+    /// then hold `algorithm` if that is given too; by `algorithm` alone, the lowest priority
+    /// that holds it; otherwise the primary one. `EINVAL` if that finds none or `params` do
+    /// not suit the algorithm, `EBUSY` once initialised.
+    pub(crate) fn set_params(
+        &self,
+        prio: Option<usize>,
+        algorithm: Option<Algorithm>,
+        params: Params,
+    ) -> Result {
+        let mut control = self.configurable()?;
+        let comps = &mut control.comps;
+        let prio = match (prio, algorithm) {
+            (Some(prio), Some(algorithm)) => {
+                let held = comps.get(prio).ok_or(EINVAL)?.map(|(a, _)| a);
+                if held != Some(algorithm) {
+                    return Err(EINVAL);
+                }
+                prio
+            }
+            (Some(prio), None) => prio,
+            (None, Some(algorithm)) => comps
+                .iter()
+                .position(|c| c.is_some_and(|(a, _)| a == algorithm))
+                .ok_or(EINVAL)?,
+            (None, None) => 0,
+        };
+        let slot = comps.get_mut(prio).ok_or(EINVAL)?;
+        // Unlike zram, which finds bad parameters only when `disksize` builds the streams,
+        // they are refused here already.
+        match slot {
+            Some((algorithm, current)) => {
+                algorithm.check(&params)?;
+                *current = params;
+            }
+            // Tuning for a priority without an algorithm has nothing to apply to.
+            None => return Err(EINVAL),
+        }
         Ok(())
     }
 
@@ -144,20 +196,15 @@ impl Device {
             );
             return Err(EBUSY);
         }
-        let meta = Meta::new(
-            self.id,
-            disksize,
-            control.algorithm,
-            control.mem_limit_pages,
-        )
-        .inspect_err(|e| {
-            pr_err!(
-                "rzram{}: cannot allocate {} bytes of metadata: {:?}\n",
-                self.id,
-                disksize,
-                e
-            )
-        })?;
+        let meta = Meta::new(self.id, disksize, &control.comps, control.mem_limit_pages)
+            .inspect_err(|e| {
+                pr_err!(
+                    "rzram{}: cannot allocate {} bytes of metadata: {:?}\n",
+                    self.id,
+                    disksize,
+                    e
+                )
+            })?;
         self.meta.publish(meta).map_err(|(e, _meta)| e)?;
         disk.set_capacity_and_notify(disksize >> SECTOR_SHIFT);
         Ok(())
@@ -219,7 +266,9 @@ impl Device {
             self.claimed.store(true, Relaxed);
         }
         control.removing = removing;
+        // As zram's reset: no limit, the default algorithm, no recompression algorithms.
         control.mem_limit_pages = 0;
+        control.comps = DEFAULT_COMPS;
         disk.set_capacity_and_notify(0);
         // Dropped here, in process context, after the last request let go of it.
         drop(self.meta.retire());

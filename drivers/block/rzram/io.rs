@@ -103,28 +103,22 @@ fn page_range(meta: &Meta, sector: u64, bytes: u32) -> Option<(usize, usize)> {
 
 /// Reads page `index` into the request's buffer.
 fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>) -> Result {
-    let slot = meta.slots.lock(index)?;
-    let (handle, huge) = match slot.get() {
+    let mut slot = meta.slots.lock(index)?;
+    let (handle, huge, prio) = match slot.get() {
         Slot::Empty => return data.fill(0),
         Slot::Same(word) => return data.fill(*word),
-        Slot::Stored { handle, huge } => (handle, *huge),
+        Slot::Stored {
+            handle, huge, prio, ..
+        } => (handle, *huge, *prio),
     };
-    let mut stream = meta.streams.get();
-    let Stream { comp, buf, page } = &mut *stream;
-    meta.pool.read(handle, buf, |src| {
-        if huge {
-            page.get_mut(..src.len()).ok_or(EIO)?.copy_from_slice(src);
-            if src.len() == PAGE_SIZE {
-                Ok(())
-            } else {
-                Err(EIO)
-            }
-        } else {
-            comp.decompress(src, page)
-        }
-    })??;
+    let mut stream = meta.comp(prio).ok_or(EIO)?.streams.get();
+    meta.load(&mut stream, handle, huge)?;
+    // A read makes the page active again, as in zram.
+    if let Slot::Stored { idle, .. } = slot.get_mut() {
+        *idle = false;
+    }
     drop(slot);
-    data.write_from(page)
+    data.write_from(&stream.page)
 }
 
 /// Writes the next page of the request's buffer to page `index`.
@@ -134,7 +128,7 @@ fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>) -> Result {
 /// the reclaiming task itself runs its write path; a blk-mq request may run in a worker.
 fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> Result {
     let new = {
-        let mut stream = meta.streams.get();
+        let mut stream = meta.primary().streams.get();
         let Stream { comp, buf, page } = &mut *stream;
         data.read_into(page)?;
         if let Some(word) = same_filled(page) {
@@ -155,7 +149,7 @@ fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> R
                 meta.pool.free(handle);
                 return Err(ENOMEM);
             }
-            Slot::Stored { handle, huge }
+            Slot::stored(handle, huge)
         }
     };
     let old = match meta.slots.lock(index) {

@@ -10,11 +10,11 @@
 //! [`Gate`]: crate::gate::Gate
 
 use crate::{
-    comp::Algorithm,
+    comp::{Algorithm, Params, MAX_COMPS},
     slot::{Slot, SlotGuard, SlotTable},
     stats::{IoStat, MmStat, Stats},
-    stream::Streams,
-    zspool::ZsPool,
+    stream::{Stream, Streams},
+    zspool::{Handle, ZsPool},
 };
 use kernel::{
     cpu::nr_cpu_ids,
@@ -31,30 +31,68 @@ pub(crate) const RESCHED_PAGES: usize = 1024;
 /// Slot stripes per possible CPU: enough that requests on different CPUs rarely meet.
 const STRIPES_PER_CPU: usize = 64;
 
+/// The algorithm configuration of a device: the algorithm and its tuning for each priority;
+/// priority 0 (the primary algorithm) is always set.
+pub(crate) type CompConfig = [Option<(Algorithm, Params)>; MAX_COMPS];
+
+/// The configuration of a new or reset device: the default algorithm, untuned, and no
+/// recompression.
+pub(crate) const DEFAULT_COMPS: CompConfig = [
+    Some((
+        Algorithm::DEFAULT,
+        Params {
+            level: None,
+            deflate_winbits: None,
+        },
+    )),
+    None,
+    None,
+    None,
+];
+
+/// One algorithm of an initialised device with its per-CPU streams.
+pub(crate) struct Comp {
+    /// The algorithm.
+    pub(crate) algorithm: Algorithm,
+    /// Its streams.
+    pub(crate) streams: Streams,
+}
+
+impl Comp {
+    fn new(algorithm: Algorithm, params: &Params) -> Result<Self> {
+        Ok(Self {
+            algorithm,
+            streams: Streams::new(algorithm, params)?,
+        })
+    }
+}
+
 /// The state of an initialised device.
 pub(crate) struct Meta {
     /// What each page holds.
     pub(crate) slots: SlotTable,
     /// Where compressed pages are kept.
     pub(crate) pool: ZsPool,
-    /// The compression streams.
-    pub(crate) streams: Streams,
+    /// The primary algorithm, which compresses every page written.
+    primary: Comp,
+    /// The recompression algorithms, priorities 1 to 3.
+    secondary: [Option<Comp>; MAX_COMPS - 1],
     /// The device's counters.
     pub(crate) stats: Stats,
     /// Pages that compress to this size or more are stored as they are.
     pub(crate) huge_class: usize,
-    /// The algorithm the streams use.
-    pub(crate) algorithm: Algorithm,
     /// The most pages the pool may use; 0 for no limit (`mem_limit`).
     mem_limit_pages: Atomic<u64>,
 }
 
 impl Meta {
     /// Builds the meta of device `id` for `disksize` bytes (a multiple of the page size).
+    ///
+    /// `comps` gives the algorithms; a missing primary one is the default.
     pub(crate) fn new(
         id: u32,
         disksize: u64,
-        algorithm: Algorithm,
+        comps: &CompConfig,
         mem_limit_pages: u64,
     ) -> Result<KBox<Self>> {
         let pages = usize::try_from(disksize / PAGE_SIZE as u64).map_err(|_| EINVAL)?;
@@ -62,18 +100,79 @@ impl Meta {
         let pool = ZsPool::new(&name)?;
         let huge_class = pool.huge_class_size();
         let stripes = STRIPES_PER_CPU * nr_cpu_ids() as usize;
+        let (algorithm, params) = comps[0].unwrap_or((Algorithm::DEFAULT, Params::default()));
+        let primary = Comp::new(algorithm, &params)?;
+        let mut secondary = [None, None, None];
+        for (slot, config) in secondary.iter_mut().zip(&comps[1..]) {
+            if let Some((algorithm, params)) = config {
+                *slot = Some(Comp::new(*algorithm, params)?);
+            }
+        }
         Ok(KBox::new(
             Self {
                 slots: SlotTable::new(pages, stripes)?,
                 pool,
-                streams: Streams::new(algorithm)?,
+                primary,
+                secondary,
                 stats: Stats::new(),
                 huge_class,
-                algorithm,
                 mem_limit_pages: Atomic::new(mem_limit_pages),
             },
             GFP_KERNEL,
         )?)
+    }
+
+    /// Returns the primary algorithm.
+    pub(crate) fn primary(&self) -> &Comp {
+        &self.primary
+    }
+
+    /// Returns the algorithm of priority `prio`, if there is one.
+    pub(crate) fn comp(&self, prio: u8) -> Option<&Comp> {
+        match prio {
+            0 => Some(&self.primary),
+            _ => self.secondary.get(usize::from(prio) - 1)?.as_ref(),
+        }
+    }
+
+    /// Returns the highest priority that has an algorithm.
+    pub(crate) fn highest_prio(&self) -> u8 {
+        (1..MAX_COMPS as u8)
+            .rev()
+            .find(|&prio| self.comp(prio).is_some())
+            .unwrap_or(0)
+    }
+
+    /// Loads the object `handle` into `stream.page`: decompressed with `stream`'s algorithm,
+    /// or copied if `huge`. `EIO` if the object does not give back exactly one page.
+    pub(crate) fn load(&self, stream: &mut Stream, handle: &Handle, huge: bool) -> Result {
+        let Stream { comp, buf, page } = stream;
+        self.pool.read(handle, buf, |src| {
+            if huge {
+                page.get_mut(..src.len()).ok_or(EIO)?.copy_from_slice(src);
+                if src.len() == PAGE_SIZE {
+                    Ok(())
+                } else {
+                    Err(EIO)
+                }
+            } else {
+                comp.decompress(src, page)
+            }
+        })?
+    }
+
+    /// Marks every page in the pool idle (`idle` = `all`); reads and writes clear the mark.
+    pub(crate) fn mark_idle_all(&self) {
+        for index in 0..self.slots.pages() {
+            if let Ok(mut slot) = self.slots.lock(index) {
+                if let Slot::Stored { idle, .. } = slot.get_mut() {
+                    *idle = true;
+                }
+            }
+            if index % RESCHED_PAGES == 0 {
+                cond_resched();
+            }
+        }
     }
 
     /// Frees every object the slots hold. zsmalloc does not free the pages of objects that are
@@ -102,7 +201,7 @@ impl Meta {
         match slot {
             Slot::Empty => return,
             Slot::Same(_) => stats.same_pages.inc(),
-            Slot::Stored { handle, huge } => {
+            Slot::Stored { handle, huge, .. } => {
                 stats.compr_data_size.add(handle.len() as u64);
                 if *huge {
                     stats.huge_pages.inc();
@@ -119,7 +218,7 @@ impl Meta {
         match slot {
             Slot::Empty => return,
             Slot::Same(_) => stats.same_pages.sub(1),
-            Slot::Stored { handle, huge } => {
+            Slot::Stored { handle, huge, .. } => {
                 stats.compr_data_size.sub(handle.len() as u64);
                 if huge {
                     stats.huge_pages.sub(1);

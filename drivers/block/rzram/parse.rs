@@ -110,3 +110,35 @@ pub(crate) fn parse_size(input: &[u8]) -> Result<u64> {
 fn is_hex_digit_of(input: &[u8], last: u8) -> bool {
     (input.starts_with(b"0x") || input.starts_with(b"0X")) && last.is_ascii_hexdigit()
 }
+
+/// Parses a decimal `int` like `kstrtoint(buf, 10)`: an optional sign, then digits.
+/// `EINVAL` for anything else, `ERANGE` outside `i32`.
+pub(crate) fn parse_int(input: &[u8]) -> Result<i32> {
+    let input = trim(input);
+    let (negative, digits) = match input.strip_prefix(b"-") {
+        Some(digits) if !digits.starts_with(b"+") => (true, digits),
+        _ => (false, input),
+    };
+    let magnitude = i64::try_from(parse_decimal(digits)?).map_err(|_| ERANGE)?;
+    let value = if negative { -magnitude } else { magnitude };
+    i32::try_from(value).map_err(|_| ERANGE)
+}
+
+/// Splits `key=value` arguments separated by blanks, as zram's multi-parameter attributes
+/// (`algorithm_params`, `recomp_algorithm`, `recompress`) take them. An argument without a
+/// value is `EINVAL`. Quoting is not supported.
+pub(crate) fn args(input: &[u8]) -> impl Iterator<Item = Result<(&[u8], &[u8])>> {
+    input
+        .split(u8::is_ascii_whitespace)
+        .filter(|arg| !arg.is_empty())
+        .map(|arg| match arg.iter().position(|&c| c == b'=') {
+            Some(eq) if eq + 1 < arg.len() => Ok((&arg[..eq], &arg[eq + 1..])),
+            _ => Err(EINVAL),
+        })
+}
+
+/// Parses an unsigned decimal number like `kstrtoull(buf, 10)` / `kstrtouint(buf, 10)`, with
+/// an optional `+`; `EINVAL` for anything else, `ERANGE` beyond 64 bits.
+pub(crate) fn parse_decimal_u64(input: &[u8]) -> Result<u64> {
+    parse_decimal(trim(input))
+}

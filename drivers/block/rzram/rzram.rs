@@ -18,6 +18,7 @@ mod gate;
 mod io;
 mod meta;
 mod parse;
+mod recompress;
 mod slot;
 mod stats;
 mod stream;

@@ -30,7 +30,28 @@ pub(crate) enum Slot {
         handle: Handle,
         /// The object holds the raw page.
         huge: bool,
+        /// The priority of the algorithm that compressed it: 0 for the primary one, 1 to 3
+        /// after recompression.
+        prio: u8,
+        /// Marked idle through the `idle` attribute and not read or written since.
+        idle: bool,
+        /// The highest-priority recompression algorithm could not shrink it; recompression
+        /// skips it from now on.
+        incompressible: bool,
     },
+}
+
+impl Slot {
+    /// A page just written to the pool by the primary algorithm.
+    pub(crate) fn stored(handle: Handle, huge: bool) -> Self {
+        Slot::Stored {
+            handle,
+            huge,
+            prio: 0,
+            idle: false,
+            incompressible: false,
+        }
+    }
 }
 
 /// The slot table of one device.
@@ -120,6 +141,11 @@ impl SlotGuard<'_> {
     /// Returns what the slot holds.
     pub(crate) fn get(&self) -> &Slot {
         &self.stripe[self.pos]
+    }
+
+    /// Returns what the slot holds, to change its flags.
+    pub(crate) fn get_mut(&mut self) -> &mut Slot {
+        &mut self.stripe[self.pos]
     }
 
     /// Stores `new` in the slot and returns what it held.

@@ -8,7 +8,7 @@
 //! possible CPU; a request uses the stream of the CPU it runs on, under that stream's mutex, so
 //! streams are contended only when a task is preempted or migrates while it holds one.
 
-use crate::comp::{Algorithm, Compressor};
+use crate::comp::{Algorithm, Compressor, Params};
 use kernel::{
     cpu::{nr_cpu_ids, CpuId},
     new_mutex,
@@ -32,9 +32,9 @@ pub(crate) struct Stream {
 }
 
 impl Stream {
-    fn new(algorithm: Algorithm) -> Result<Self> {
+    fn new(algorithm: Algorithm, params: &Params) -> Result<Self> {
         Ok(Self {
-            comp: Compressor::new(algorithm)?,
+            comp: Compressor::new(algorithm, params)?,
             buf: KVVec::from_elem(0u8, 2 * PAGE_SIZE, GFP_KERNEL)?,
             page: KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?,
         })
@@ -51,13 +51,13 @@ pub(crate) struct Streams {
 }
 
 impl Streams {
-    /// Allocates one stream per possible CPU for `algorithm`.
-    pub(crate) fn new(algorithm: Algorithm) -> Result<Self> {
+    /// Allocates one stream per possible CPU for `algorithm` tuned by `params`.
+    pub(crate) fn new(algorithm: Algorithm, params: &Params) -> Result<Self> {
         let n = nr_cpu_ids() as usize;
         let mut streams = KVec::with_capacity(n, GFP_KERNEL)?;
         for _ in 0..n {
             let stream = KBox::pin_init(
-                new_mutex!(Stream::new(algorithm)?, "rzram_stream"),
+                new_mutex!(Stream::new(algorithm, params)?, "rzram_stream"),
                 GFP_KERNEL,
             )?;
             streams.push(stream, GFP_KERNEL)?;

@@ -6,8 +6,10 @@
 //! Documentation/ABI/testing/sysfs-block-rzram.
 
 use crate::{
-    comp::Algorithm,
+    comp::{Algorithm, Params, MAX_COMPS},
+    device::Device,
     parse,
+    recompress::{self, Request},
     stats::{write_debug_stat, IoStat, MmStat},
     Rzram,
 };
@@ -28,6 +30,10 @@ const MEM_LIMIT: u32 = 6;
 const MEM_USED_MAX: u32 = 7;
 const COMPACT: u32 = 8;
 const DEBUG_STAT: u32 = 9;
+const ALGORITHM_PARAMS: u32 = 10;
+const RECOMP_ALGORITHM: u32 = 11;
+const RECOMPRESS: u32 = 12;
+const IDLE: u32 = 13;
 
 kernel::disk_attributes! {
     pub(crate) static ATTRIBUTES: Rzram = [
@@ -41,6 +47,10 @@ kernel::disk_attributes! {
         (c"mem_used_max", 0o200, MEM_USED_MAX),
         (c"compact", 0o200, COMPACT),
         (c"debug_stat", 0o444, DEBUG_STAT),
+        (c"algorithm_params", 0o200, ALGORITHM_PARAMS),
+        (c"recomp_algorithm", 0o644, RECOMP_ALGORITHM),
+        (c"recompress", 0o200, RECOMPRESS),
+        (c"idle", 0o200, IDLE),
     ];
 }
 
@@ -66,10 +76,20 @@ impl AttributeOperations for Rzram {
             INITSTATE => writeln!(buf, "{}", u32::from(meta.is_some()))?,
             COMP_ALGORITHM => {
                 // Once initialised, the algorithm in use; before, the one configured.
-                let selected = meta
-                    .as_ref()
-                    .map_or_else(|| device.algorithm(), |m| m.algorithm);
+                let selected = meta.as_ref().map_or_else(
+                    || device.algorithms()[0].unwrap_or(Algorithm::DEFAULT),
+                    |m| m.primary().algorithm,
+                );
                 write_algorithms(buf, selected)?
+            }
+            RECOMP_ALGORITHM => {
+                // As zram: one line per configured priority, `#<prio>: ` and the list.
+                for (prio, algorithm) in device.algorithms().iter().enumerate().skip(1) {
+                    if let Some(algorithm) = algorithm {
+                        write!(buf, "#{prio}: ")?;
+                        write_algorithms(buf, *algorithm)?;
+                    }
+                }
             }
             MM_STAT => meta
                 .as_ref()
@@ -106,7 +126,18 @@ impl AttributeOperations for Rzram {
             }
             COMP_ALGORITHM => {
                 let algorithm = Algorithm::from_name(parse::trim(input)).ok_or(EINVAL)?;
-                device.set_algorithm(algorithm)
+                device.set_algorithm(0, algorithm)
+            }
+            ALGORITHM_PARAMS => store_algorithm_params(&device, input),
+            RECOMP_ALGORITHM => store_recomp_algorithm(&device, input),
+            RECOMPRESS => store_recompress(&device, input),
+            IDLE => {
+                // Without access-time tracking, zram takes only `all` too.
+                if parse::trim(input) != b"all" {
+                    return Err(EINVAL);
+                }
+                device.meta().ok_or(EINVAL)?.mark_idle_all();
+                Ok(())
             }
             MEM_LIMIT => {
                 device.set_mem_limit(parse::parse_size(input)?);
@@ -127,4 +158,92 @@ impl AttributeOperations for Rzram {
             _ => Err(EIO),
         }
     }
+}
+
+/// Looks an algorithm up by the name given as an argument; `EINVAL` if there is none.
+fn algorithm_arg(name: &[u8]) -> Result<Algorithm> {
+    Algorithm::from_name(name).ok_or(EINVAL)
+}
+
+/// Converts a `priority=` argument to an index below `MAX_COMPS`; `EINVAL` otherwise.
+fn prio_arg(value: &[u8], min: usize) -> Result<usize> {
+    usize::try_from(parse::parse_int(value)?)
+        .ok()
+        .filter(|prio| (min..MAX_COMPS).contains(prio))
+        .ok_or(EINVAL)
+}
+
+/// `algorithm_params`: `[priority=N] [algo=NAME] [level=N] [deflate.winbits=N]`.
+fn store_algorithm_params(device: &Device, input: &[u8]) -> Result {
+    let (mut prio, mut algorithm, mut params) = (None, None, Params::default());
+    for arg in parse::args(input) {
+        match arg? {
+            (b"priority", value) => prio = Some(prio_arg(value, 0)?),
+            (b"algo", value) => algorithm = Some(algorithm_arg(value)?),
+            (b"level", value) => params.level = Some(parse::parse_int(value)?),
+            (b"deflate.winbits", value) => params.deflate_winbits = Some(parse::parse_int(value)?),
+            (b"dict", _) => {
+                pr_err!(
+                    "rzram{}: compression dictionaries are not supported\n",
+                    device.id
+                );
+                return Err(EOPNOTSUPP);
+            }
+            // Unknown parameters are ignored, as by zram.
+            _ => {}
+        }
+    }
+    device.set_params(prio, algorithm, params)
+}
+
+/// `recomp_algorithm`: `algo=NAME [priority=N]`, priority 1 (the default) to 3.
+fn store_recomp_algorithm(device: &Device, input: &[u8]) -> Result {
+    let (mut prio, mut algorithm) = (1, None);
+    for arg in parse::args(input) {
+        match arg? {
+            (b"algo", value) => algorithm = Some(algorithm_arg(value)?),
+            (b"priority", value) => prio = prio_arg(value, 1)?,
+            _ => {}
+        }
+    }
+    device.set_algorithm(prio, algorithm.ok_or(EINVAL)?)
+}
+
+/// `recompress`: `[type=idle|huge|huge_idle] [max_pages=N] [threshold=N] [algo=NAME]
+/// [priority=N]`.
+fn store_recompress(device: &Device, input: &[u8]) -> Result {
+    let mut req = Request::default();
+    let (mut prio, mut algorithm) = (None, None);
+    for arg in parse::args(input) {
+        match arg? {
+            (b"type", b"idle") => req.idle = true,
+            (b"type", b"huge") => req.huge = true,
+            (b"type", b"huge_idle") => (req.idle, req.huge) = (true, true),
+            (b"type", _) => return Err(EINVAL),
+            (b"max_pages", value) => req.max_pages = Some(parse::parse_decimal_u64(value)?),
+            (b"threshold", value) => {
+                req.threshold =
+                    u32::try_from(parse::parse_decimal_u64(value)?).map_err(|_| ERANGE)? as usize
+            }
+            (b"algo", value) => algorithm = Some(algorithm_arg(value)?),
+            (b"priority", value) => prio = Some(prio_arg(value, 1)?),
+            _ => {}
+        }
+    }
+    let meta = device.meta().ok_or(EINVAL)?;
+    if req.threshold >= meta.huge_class {
+        return Err(EINVAL);
+    }
+    let held = |prio: usize| meta.comp(prio as u8).map(|c| c.algorithm);
+    let prio = match (prio, algorithm) {
+        (Some(prio), Some(algorithm)) if held(prio) == Some(algorithm) => prio,
+        (Some(_), Some(_)) => return Err(EINVAL),
+        (Some(prio), None) => prio,
+        (None, Some(algorithm)) => (1..MAX_COMPS)
+            .find(|&prio| held(prio) == Some(algorithm))
+            .ok_or(EINVAL)?,
+        (None, None) => 1,
+    };
+    req.prio = prio as u8;
+    recompress::run(&meta, &req).map(|_| ())
 }

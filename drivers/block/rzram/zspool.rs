@@ -37,6 +37,13 @@ fn next_pool_id() -> Result<u32> {
 const GFP_IO_PATH: bindings::gfp_t =
     bindings::GFP_NOIO | bindings::__GFP_NOWARN | bindings::__GFP_HIGHMEM | bindings::__GFP_MOVABLE;
 
+/// GFP flags for allocations under a slot lock: as [`GFP_IO_PATH`], but without direct
+/// reclaim, whose swap-out could need that same lock.
+const GFP_NO_RECLAIM: bindings::gfp_t = bindings::GFP_NOWAIT
+    | bindings::__GFP_NOWARN
+    | bindings::__GFP_HIGHMEM
+    | bindings::__GFP_MOVABLE;
+
 /// An object allocated in a [`ZsPool`].
 ///
 /// # Invariants
@@ -87,17 +94,22 @@ impl ZsPool {
 
     /// Allocates an object and fills it with `data`.
     pub(crate) fn store(&self, data: &[u8]) -> Result<Handle> {
+        self.store_gfp(data, GFP_IO_PATH)
+    }
+
+    /// Allocates an object without direct reclaim and fills it with `data`; for callers that
+    /// hold a slot lock.
+    pub(crate) fn store_no_reclaim(&self, data: &[u8]) -> Result<Handle> {
+        self.store_gfp(data, GFP_NO_RECLAIM)
+    }
+
+    fn store_gfp(&self, data: &[u8], gfp: bindings::gfp_t) -> Result<Handle> {
         if data.is_empty() || data.len() > PAGE_SIZE {
             return Err(EINVAL);
         }
         // SAFETY: By the type invariant `self.pool` is a live pool.
         let raw = unsafe {
-            bindings::zs_malloc(
-                self.pool.as_ptr(),
-                data.len(),
-                GFP_IO_PATH,
-                bindings::NUMA_NO_NODE,
-            )
+            bindings::zs_malloc(self.pool.as_ptr(), data.len(), gfp, bindings::NUMA_NO_NODE)
         };
         // zs_malloc() returns an error value (IS_ERR_VALUE) on failure.
         let raw = raw as usize;
@@ -187,6 +199,14 @@ impl ZsPool {
         // valid for writes.
         unsafe { bindings::zs_pool_stats(self.pool.as_ptr(), &mut stats) };
         stats.pages_compacted.counter as u64
+    }
+
+    /// Returns the number of the size class zsmalloc keeps objects of `len` bytes in; a
+    /// smaller object only saves memory if its class is lower.
+    pub(crate) fn class_index(&self, len: usize) -> u32 {
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
+        // SAFETY: By the type invariant `self.pool` is a live pool.
+        unsafe { bindings::zs_lookup_class_index(self.pool.as_ptr(), len) }
     }
 
     /// Returns the size from which zsmalloc keeps an object in a class of its own; objects

@@ -43,6 +43,30 @@ field() { awk -v n="$1" '{ print $n }' "$2"; }
 # flush <dev>: drop the page cache of a block device, so reads reach the driver.
 flush() { blockdev --flushbufs "$1"; }
 
+# mem_snapshot: "MemFree Slab VmallocUsed" (kB) and nr_zspages, after dropping caches.
+mem_snapshot() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	# Fold the per-CPU counter deltas, so that nr_zspages is exact.
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk '/^MemFree:/ { f = $2 } /^Slab:/ { s = $2 } /^VmallocUsed:/ { v = $2 }
+		END { printf "%s %s %s ", f, s, v }' /proc/meminfo
+	awk '$1 == "nr_zspages" { print $2 }' /proc/vmstat
+}
+
+# check_no_leak <before> <after> <MemFree slack in kB>: leak checks on two mem_snapshots.
+# zsmalloc pages and vmalloc are exact measures of what rzram allocates; MemFree is a
+# catch-all with slack for KASAN's quarantine and the per-CPU free page lists.
+check_no_leak() {
+	# shellcheck disable=SC2086 # word splitting of the snapshots is wanted
+	set -- $1 $2 "$3"
+	echo "MemFree $1 -> $5 kB, Slab $2 -> $6 kB, VmallocUsed $3 -> $7 kB, nr_zspages $4 -> $8"
+	check "no zsmalloc pages leaked (nr_zspages back to $4)" test "$8" -le "$4"
+	check "no vmalloc leaked (VmallocUsed within 4 MiB of the start)" test $(($7 - $3)) -lt 4096
+	check "no slab leaked (Slab within 8 MiB of the start)" test $(($6 - $2)) -lt 8192
+	check "no memory lost (MemFree within $(($9 / 1024)) MiB of the start)" test $(($1 - $5)) -lt "$9"
+}
+
 # limited <MiB> <command...>: runs the command in a memory cgroup limited to MiB, so that it
 # swaps while the rest of the guest keeps plenty of free memory.
 limited() {

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The deflate backend: raw deflate through the kernel's lib/zlib_deflate and
-//! lib/zlib_inflate, with the parameters zram and the crypto API use (level 6, a 2 KiB
-//! window, the largest memory level).
+//! The deflate backend: deflate through the kernel's lib/zlib_deflate and lib/zlib_inflate.
+//! By default it uses the parameters zram and the crypto API use: raw deflate (no zlib
+//! header) at level 6 with a 2 KiB window and the largest memory level.
 //!
 //! C header: [`include/linux/zlib.h`](srctree/include/linux/zlib.h)
 
 use kernel::{bindings, prelude::*};
 
-/// The window size, as a negative number of bits: raw deflate, no zlib header.
-const WINDOW_BITS: i32 = -11;
+/// The default window size, as a negative number of bits: raw deflate, no zlib header.
+const DEFAULT_WINDOW_BITS: i32 = -11;
 
 /// One zlib stream and the memory its state lives in.
 ///
@@ -50,10 +50,34 @@ unsafe impl Sync for Deflate {}
 
 impl Deflate {
     /// Allocates and initialises both streams.
-    pub(crate) fn new() -> Result<Self> {
+    /// Checks a level and window size as zram does: levels -1 (zlib's default, 6) to 9,
+    /// window bits 9 to 15, negative for raw deflate.
+    pub(crate) fn check(level: Option<i32>, winbits: Option<i32>) -> Result {
+        if let Some(level) = level {
+            if !(bindings::Z_DEFAULT_COMPRESSION..=bindings::Z_BEST_COMPRESSION as i32)
+                .contains(&level)
+            {
+                pr_err!("deflate: invalid compression level {}\n", level);
+                return Err(EINVAL);
+            }
+        }
+        if let Some(winbits) = winbits {
+            if !(9..=15).contains(&winbits.unsigned_abs()) {
+                pr_err!("deflate: invalid winbits {}\n", winbits);
+                return Err(EINVAL);
+            }
+        }
+        Ok(())
+    }
+
+    /// Allocates and initialises both streams for `level` and `winbits` (see [`Self::check`]).
+    pub(crate) fn new(level: Option<i32>, winbits: Option<i32>) -> Result<Self> {
+        Self::check(level, winbits)?;
+        let level = level.unwrap_or(bindings::Z_DEFAULT_COMPRESSION);
+        let winbits = winbits.unwrap_or(DEFAULT_WINDOW_BITS);
         let memlevel = bindings::MAX_MEM_LEVEL as i32;
         // SAFETY: Pure function of its arguments.
-        let size = unsafe { bindings::zlib_deflate_workspacesize(WINDOW_BITS, memlevel) };
+        let size = unsafe { bindings::zlib_deflate_workspacesize(winbits, memlevel) };
         let mut deflate = Stream {
             strm: KBox::new(bindings::z_stream_s::default(), GFP_KERNEL)?,
             workspace: KVVec::from_elem(0u8, usize::try_from(size)?, GFP_KERNEL)?,
@@ -64,9 +88,9 @@ impl Deflate {
         let ret = unsafe {
             bindings::zlib_deflateInit2(
                 &mut *deflate.strm,
-                bindings::Z_DEFAULT_COMPRESSION,
+                level,
                 bindings::Z_DEFLATED as i32,
-                WINDOW_BITS,
+                winbits,
                 memlevel,
                 bindings::Z_DEFAULT_STRATEGY as i32,
             )
@@ -82,7 +106,7 @@ impl Deflate {
         };
         inflate.strm.workspace = inflate.workspace.as_mut_ptr().cast();
         // SAFETY: As above, for inflate.
-        let ret = unsafe { bindings::zlib_inflateInit2(&mut *inflate.strm, WINDOW_BITS) };
+        let ret = unsafe { bindings::zlib_inflateInit2(&mut *inflate.strm, winbits) };
         if ret != bindings::Z_OK as i32 {
             return Err(EINVAL);
         }

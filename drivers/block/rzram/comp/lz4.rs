@@ -13,14 +13,21 @@ use kernel::{bindings, prelude::*};
 /// `wrkmem` holds at least `LZ4_MEM_COMPRESS` bytes.
 pub(crate) struct Lz4 {
     wrkmem: KVVec<u8>,
+    /// LZ4's acceleration: higher is faster and compresses less.
+    acceleration: i32,
 }
 
 impl Lz4 {
-    /// Allocates the working memory.
-    pub(crate) fn new() -> Result<Self> {
+    /// Allocates the working memory. `level` is LZ4's acceleration (zram's meaning of the
+    /// level for LZ4); LZ4 treats values below 1 as 1, its default.
+    pub(crate) fn new(level: Option<i32>) -> Result<Self> {
         let wrkmem = KVVec::from_elem(0u8, bindings::LZ4_MEM_COMPRESS, GFP_KERNEL)?;
+        let acceleration = level.unwrap_or(bindings::LZ4_ACCELERATION_DEFAULT as i32);
         // INVARIANT: Allocated with `LZ4_MEM_COMPRESS` bytes.
-        Ok(Self { wrkmem })
+        Ok(Self {
+            wrkmem,
+            acceleration,
+        })
     }
 
     /// See [`super::Compressor::compress`].
@@ -31,11 +38,12 @@ impl Lz4 {
         // overlap; `wrkmem` has the size lz4 needs (type invariant) and is
         // exclusively ours while `&mut self` is held.
         let ret = unsafe {
-            bindings::LZ4_compress_default(
+            bindings::LZ4_compress_fast(
                 src.as_ptr().cast(),
                 dst.as_mut_ptr().cast(),
                 src_len,
                 dst_len,
+                self.acceleration,
                 self.wrkmem.as_mut_ptr().cast(),
             )
         };

@@ -15,14 +15,17 @@ use kernel::{bindings, prelude::*};
 /// `wrkmem` holds at least `LZ4HC_MEM_COMPRESS` bytes.
 pub(crate) struct Lz4Hc {
     wrkmem: KVVec<u8>,
+    /// The compression level; LZ4HC treats values below 1 as its default and above 16 as 16.
+    level: i32,
 }
 
 impl Lz4Hc {
-    /// Allocates the working memory.
-    pub(crate) fn new() -> Result<Self> {
+    /// Allocates the working memory; `level` defaults to LZ4HC's default, 9.
+    pub(crate) fn new(level: Option<i32>) -> Result<Self> {
         let wrkmem = KVVec::from_elem(0u8, bindings::LZ4HC_MEM_COMPRESS as usize, GFP_KERNEL)?;
+        let level = level.unwrap_or(bindings::LZ4HC_DEFAULT_CLEVEL as i32);
         // INVARIANT: Allocated with `LZ4HC_MEM_COMPRESS` bytes.
-        Ok(Self { wrkmem })
+        Ok(Self { wrkmem, level })
     }
 
     /// See [`super::Compressor::compress`].
@@ -38,7 +41,7 @@ impl Lz4Hc {
                 dst.as_mut_ptr().cast(),
                 src_len,
                 dst_len,
-                bindings::LZ4HC_DEFAULT_CLEVEL as i32,
+                self.level,
                 self.wrkmem.as_mut_ptr().cast(),
             )
         };

@@ -32,11 +32,30 @@ unsafe impl Send for Zstd {}
 unsafe impl Sync for Zstd {}
 
 impl Zstd {
-    /// Allocates and initialises the contexts.
-    pub(crate) fn new() -> Result<Self> {
-        // SAFETY: Pure functions of their arguments.
-        let params =
-            unsafe { bindings::zstd_get_params(bindings::zstd_default_clevel(), PAGE_SIZE as u64) };
+    /// Checks a compression level as zram does: within zstd's range.
+    pub(crate) fn check_level(level: i32) -> Result {
+        // SAFETY: Pure functions.
+        let (min, max) = unsafe { (bindings::zstd_min_clevel(), bindings::zstd_max_clevel()) };
+        if (min..=max).contains(&level) {
+            Ok(())
+        } else {
+            pr_err!("zstd: invalid compression level {}\n", level);
+            Err(EINVAL)
+        }
+    }
+
+    /// Allocates and initialises the contexts for `level` (default: zstd's default level).
+    pub(crate) fn new(level: Option<i32>) -> Result<Self> {
+        let level = match level {
+            Some(level) => {
+                Self::check_level(level)?;
+                level
+            }
+            // SAFETY: Pure function.
+            None => unsafe { bindings::zstd_default_clevel() },
+        };
+        // SAFETY: Pure function of its arguments.
+        let params = unsafe { bindings::zstd_get_params(level, PAGE_SIZE as u64) };
         // SAFETY: `params.cParams` is a valid parameter set returned by zstd.
         let cctx_size = unsafe { bindings::zstd_cctx_workspace_bound(&params.cParams) };
         // SAFETY: Pure function.

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Recompression: storing pages again with a secondary, usually slower but stronger,
+//! algorithm (`recompress`), as zram does.
+//!
+//! Each candidate page is handled with its slot locked, from reading the old object to
+//! installing the new one, so a write to the page in the meantime cannot be lost. Requests
+//! for other pages of the same stripe wait for that one page; those for other stripes are not
+//! held up. Under the slot lock the new object is allocated without direct reclaim.
+
+use crate::{meta::Meta, meta::RESCHED_PAGES, slot::Slot};
+use kernel::{page::PAGE_SIZE, prelude::*, task::cond_resched};
+
+/// Which pages to recompress and with what (the parameters written to `recompress`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Request {
+    /// Only pages marked idle.
+    pub(crate) idle: bool,
+    /// Only huge pages (stored uncompressed).
+    pub(crate) huge: bool,
+    /// The most pages to try; `None` for all.
+    pub(crate) max_pages: Option<u64>,
+    /// Only objects of at least this many bytes, and keep the result only if it is smaller
+    /// than this; 0 for no threshold.
+    pub(crate) threshold: usize,
+    /// The priority of the algorithm to use (1 to 3).
+    pub(crate) prio: u8,
+}
+
+/// What a recompression run did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    /// Pages decompressed and compressed again.
+    pub(crate) tried: u64,
+    /// Pages stored again, smaller.
+    pub(crate) recompressed: u64,
+}
+
+/// Recompresses the pages of `meta` that `req` selects, in page order.
+///
+/// `EINVAL` if there is no algorithm at `req.prio`. An allocation failure stops the run with
+/// `ENOMEM`; the page then keeps its old object.
+pub(crate) fn run(meta: &Meta, req: &Request) -> Result<Outcome> {
+    let comp = meta.comp(req.prio).ok_or(EINVAL)?;
+    let highest = meta.highest_prio() == req.prio;
+    let mut page = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+    let mut out = Outcome::default();
+    for index in 0..meta.slots.pages() {
+        if index % RESCHED_PAGES == 0 {
+            cond_resched();
+        }
+        if req.max_pages.is_some_and(|max| out.tried >= max) {
+            break;
+        }
+        let mut slot = meta.slots.lock(index)?;
+        let Slot::Stored {
+            handle,
+            huge,
+            prio,
+            idle,
+            incompressible,
+        } = slot.get()
+        else {
+            continue;
+        };
+        let (huge, prio, old_len) = (*huge, *prio, handle.len());
+        if (req.idle && !*idle) || (req.huge && !huge) || *incompressible || prio >= req.prio {
+            continue;
+        }
+        // Objects that are already small enough.
+        if old_len < req.threshold {
+            continue;
+        }
+        {
+            let mut stream = meta.comp(prio).ok_or(EIO)?.streams.get();
+            meta.load(&mut stream, handle, huge)?;
+            page.copy_from_slice(&stream.page);
+        }
+        out.tried += 1;
+        let mut stream = comp.streams.get();
+        let stream = &mut *stream;
+        let new_len = stream.comp.compress(&page, &mut stream.buf).ok();
+        let better = new_len.filter(|&len| {
+            len < meta.huge_class
+                && meta.pool.class_index(len) < meta.pool.class_index(old_len)
+                && (req.threshold == 0 || len < req.threshold)
+        });
+        let Some(new_len) = better else {
+            // Touched, so no longer idle; and if even the last algorithm cannot help, it
+            // never will.
+            if let Slot::Stored {
+                idle,
+                incompressible,
+                ..
+            } = slot.get_mut()
+            {
+                *idle = false;
+                *incompressible = highest;
+            }
+            continue;
+        };
+        let handle = meta.pool.store_no_reclaim(&stream.buf[..new_len])?;
+        let new = Slot::Stored {
+            handle,
+            huge: false,
+            prio: req.prio,
+            idle: false,
+            incompressible: false,
+        };
+        meta.account(&new);
+        let old = slot.replace(new);
+        drop(slot);
+        meta.release(old);
+        out.recompressed += 1;
+    }
+    Ok(out)
+}
