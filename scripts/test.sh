@@ -69,7 +69,7 @@ fi
 
 # count_ktap <console log> <variant>: one result per rzram KUnit test case.
 count_ktap() {
-	local results n=0
+	local results verdict name n=0
 	results=$(sed -e 's/^\[[^]]*\] //' "$1" | awk '
 		/^ *# Subtest: / { suite = $3; next }
 		/^    +(not )?ok [0-9]+ / {

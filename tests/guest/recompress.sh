@@ -35,6 +35,10 @@ check "algorithm_params by priority" \
 check "algorithm_params of the primary algorithm" sh -c "echo 'level=1' >$sys/algorithm_params"
 write_fails "a zstd level out of range is EINVAL" "Invalid argument" \
 	$sys/algorithm_params "algo=zstd level=1000"
+write_fails "an lz4 acceleration below 1 is EINVAL" "Invalid argument" \
+	$sys/algorithm_params "algo=lz4 level=0"
+write_fails "a recompression algorithm name of 128 bytes is E2BIG" "too long" \
+	$sys/recomp_algorithm "algo=$(printf '%0128d' 0)"
 write_fails "algo and priority must agree" "Invalid argument" \
 	$sys/algorithm_params "algo=zstd priority=2"
 write_fails "a priority without an algorithm is EINVAL" "Invalid argument" \

@@ -118,9 +118,16 @@ mod tests {
         assert_eq!(Algorithm::Deflate.check(&winbits(12)), Ok(()));
         assert_eq!(Algorithm::Deflate.check(&winbits(8)), Err(EINVAL));
         assert_eq!(Algorithm::Deflate.check(&winbits(-16)), Err(EINVAL));
-        // LZ4 takes any acceleration; LZO and 842 ignore the level.
-        assert_eq!(Algorithm::Lz4.check(&level(-5)), Ok(()));
-        assert_eq!(Algorithm::Lzo.check(&level(1000)), Ok(()));
+        assert_eq!(Algorithm::Lz4.check(&level(1)), Ok(()));
+        assert_eq!(Algorithm::Lz4.check(&level(0)), Err(EINVAL));
+        assert_eq!(Algorithm::Lz4Hc.check(&level(16)), Ok(()));
+        assert_eq!(Algorithm::Lz4Hc.check(&level(17)), Err(EINVAL));
+        assert_eq!(Algorithm::Lz4Hc.check(&level(0)), Err(EINVAL));
+        // LZO, LZO-RLE and 842 have no level.
+        assert_eq!(Algorithm::Lzo.check(&level(1)), Err(EOPNOTSUPP));
+        assert_eq!(Algorithm::LzoRle.check(&level(1)), Err(EOPNOTSUPP));
+        assert_eq!(Algorithm::Sw842.check(&level(1)), Err(EOPNOTSUPP));
+        assert_eq!(Algorithm::Lzo.check(&Params::default()), Ok(()));
     }
 
     #[test]

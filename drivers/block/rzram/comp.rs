@@ -14,7 +14,7 @@ mod lzo;
 mod sw842;
 mod zstd;
 
-use kernel::prelude::*;
+use kernel::{bindings, prelude::*};
 
 /// The algorithms a device can have, as in zram: the primary one (priority 0), which
 /// compresses every page written, and up to three for recompression (priorities 1 to 3).
@@ -24,7 +24,7 @@ pub(crate) const MAX_COMPS: usize = 4;
 /// default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Params {
-    /// The compression level: acceleration for `lz4`, ignored by `lzo`, `lzo-rle` and `842`.
+    /// The compression level: acceleration for `lz4`; `lzo`, `lzo-rle` and `842` have none.
     pub(crate) level: Option<i32>,
     /// Window bits for `deflate` (negative: raw deflate); ignored by the others.
     pub(crate) deflate_winbits: Option<i32>,
@@ -77,12 +77,33 @@ impl Algorithm {
         }
     }
 
-    /// Checks `params` for this algorithm, with the ranges zram's backends accept.
+    /// Checks `params` for this algorithm as zram's backends do: `EINVAL` for a level out of
+    /// the algorithm's range, `EOPNOTSUPP` for a level where the algorithm has none.
     pub(crate) fn check(self, params: &Params) -> Result {
-        match self {
-            Algorithm::Zstd => params.level.map_or(Ok(()), zstd::Zstd::check_level),
-            Algorithm::Deflate => deflate::Deflate::check(params.level, params.deflate_winbits),
-            _ => Ok(()),
+        let Some(level) = params.level else {
+            return match self {
+                Algorithm::Deflate => deflate::Deflate::check(None, params.deflate_winbits),
+                _ => Ok(()),
+            };
+        };
+        let range = match self {
+            Algorithm::Zstd => return zstd::Zstd::check_level(level),
+            Algorithm::Deflate => {
+                return deflate::Deflate::check(Some(level), params.deflate_winbits)
+            }
+            Algorithm::Lzo | Algorithm::LzoRle | Algorithm::Sw842 => {
+                pr_err!("{}: compression level is not supported\n", self.name());
+                return Err(EOPNOTSUPP);
+            }
+            // The acceleration: 1 (the default) or more.
+            Algorithm::Lz4 => 1..=i32::MAX,
+            Algorithm::Lz4Hc => 1..=bindings::LZ4HC_MAX_CLEVEL as i32,
+        };
+        if range.contains(&level) {
+            Ok(())
+        } else {
+            pr_err!("{}: invalid compression level {}\n", self.name(), level);
+            Err(EINVAL)
         }
     }
 
@@ -112,9 +133,10 @@ pub(crate) enum Compressor {
 }
 
 impl Compressor {
-    /// Creates a compressor for `algorithm` tuned by `params`; `EINVAL` if [`Algorithm::check`]
-    /// refuses them.
+    /// Creates a compressor for `algorithm` tuned by `params`; the error of
+    /// [`Algorithm::check`] if it refuses them.
     pub(crate) fn new(algorithm: Algorithm, params: &Params) -> Result<Self> {
+        algorithm.check(params)?;
         let level = params.level;
         Ok(match algorithm {
             Algorithm::LzoRle => Compressor::Lzo(lzo::Lzo::new(true)?),

@@ -20,11 +20,13 @@
 //! | `Device::control`     | `Control`; serialises init and reset       | sysfs stores and shows          |
 //! | `Gate::owner`         | publishing and retiring the meta           | init and reset, under `control` |
 //! | disk `open_mutex`     | opens; makes `openers()` stable            | open, reset (to set `claimed`)  |
-//! | slot stripe mutexes   | the slots of one stripe                    | I/O path, sysfs never           |
-//! | stream mutexes        | one compression stream                     | I/O path, sysfs never           |
+//! | slot stripe mutexes   | the slots of one stripe                    | I/O path; `idle`, `recompress`  |
+//! | stream mutexes        | one compression stream                     | I/O path; `recompress`          |
 //!
 //! Order: `Devices::disks` → `control` → disk `open_mutex`, and `control` → `Gate::owner`
-//! (never together with `open_mutex`); in the I/O path: slot stripe → stream (reads only).
+//! (never together with `open_mutex`); in the I/O path and `recompress`: slot stripe →
+//! stream, one stream at a time (reads and recompression only). `idle` and `recompress`
+//! reach the meta through the gate like requests do, not under `control`.
 //!
 //! `claimed` is set by `reset` under the disk's open mutex once it has seen no opener, and
 //! cleared when the reset is done (never, when the device is being removed); `open` (which
@@ -130,9 +132,10 @@ impl Device {
 
     /// Selects the algorithm of priority `prio` (0: the primary one, 1 to 3: recompression)
     /// for the next initialisation, with its default tuning; `EBUSY` once initialised.
-    pub(crate) fn set_algorithm(&self, prio: usize, algorithm: Algorithm) -> Result {
+    pub(crate) fn set_algorithm(&self, prio: u8, algorithm: Algorithm) -> Result {
         let mut control = self.configurable()?;
-        *control.comps.get_mut(prio).ok_or(EINVAL)? = Some((algorithm, Params::default()));
+        *control.comps.get_mut(usize::from(prio)).ok_or(EINVAL)? =
+            Some((algorithm, Params::default()));
         Ok(())
     }
 
@@ -142,13 +145,13 @@ impl Device {
     /// not suit the algorithm, `EBUSY` once initialised.
     pub(crate) fn set_params(
         &self,
-        prio: Option<usize>,
+        prio: Option<u8>,
         algorithm: Option<Algorithm>,
         params: Params,
     ) -> Result {
         let mut control = self.configurable()?;
         let comps = &mut control.comps;
-        let prio = match (prio, algorithm) {
+        let prio = match (prio.map(usize::from), algorithm) {
             (Some(prio), Some(algorithm)) => {
                 let held = comps.get(prio).ok_or(EINVAL)?.map(|(a, _)| a);
                 if held != Some(algorithm) {

@@ -6,9 +6,10 @@
 //! Each candidate page is handled with its slot locked, from reading the old object to
 //! installing the new one, so a write to the page in the meantime cannot be lost. Requests
 //! for other pages of the same stripe wait for that one page; those for other stripes are not
-//! held up. Under the slot lock the new object is allocated without direct reclaim.
+//! held up. The new object is allocated with `GFP_NOIO`, as in zram, so reclaim cannot need
+//! the slot lock.
 
-use crate::{meta::Meta, meta::RESCHED_PAGES, slot::Slot};
+use crate::{meta::Meta, slot::Slot};
 use kernel::{page::PAGE_SIZE, prelude::*, task::cond_resched};
 
 /// Which pages to recompress and with what (the parameters written to `recompress`).
@@ -38,17 +39,17 @@ pub(crate) struct Outcome {
 
 /// Recompresses the pages of `meta` that `req` selects, in page order.
 ///
-/// `EINVAL` if there is no algorithm at `req.prio`. An allocation failure stops the run with
-/// `ENOMEM`; the page then keeps its old object.
+/// `EINVAL` if there is no algorithm at `req.prio`. An allocation failure (`ENOMEM`), a
+/// corrupt object (`EIO`) or a compression error stops the run; the page then keeps its old
+/// object.
 pub(crate) fn run(meta: &Meta, req: &Request) -> Result<Outcome> {
     let comp = meta.comp(req.prio).ok_or(EINVAL)?;
     let highest = meta.highest_prio() == req.prio;
     let mut page = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
     let mut out = Outcome::default();
     for index in 0..meta.slots.pages() {
-        if index % RESCHED_PAGES == 0 {
-            cond_resched();
-        }
+        // Each page tried costs a compression; offer to reschedule as zram does, per page.
+        cond_resched();
         if req.max_pages.is_some_and(|max| out.tried >= max) {
             break;
         }
@@ -77,29 +78,31 @@ pub(crate) fn run(meta: &Meta, req: &Request) -> Result<Outcome> {
             page.copy_from_slice(&stream.page);
         }
         out.tried += 1;
+        // Touched, so no longer idle, whatever comes of it (as zram).
+        if let Slot::Stored { idle, .. } = slot.get_mut() {
+            *idle = false;
+        }
         let mut stream = comp.streams.get();
         let stream = &mut *stream;
-        let new_len = stream.comp.compress(&page, &mut stream.buf).ok();
+        let new_len = match stream.comp.compress(&page, &mut stream.buf) {
+            Ok(len) => Some(len),
+            // Bigger than the two-page buffer: no gain.
+            Err(e) if e == E2BIG => None,
+            Err(e) => return Err(e),
+        };
         let better = new_len.filter(|&len| {
             len < meta.huge_class
                 && meta.pool.class_index(len) < meta.pool.class_index(old_len)
                 && (req.threshold == 0 || len < req.threshold)
         });
         let Some(new_len) = better else {
-            // Touched, so no longer idle; and if even the last algorithm cannot help, it
-            // never will.
-            if let Slot::Stored {
-                idle,
-                incompressible,
-                ..
-            } = slot.get_mut()
-            {
-                *idle = false;
+            // If even the last algorithm cannot help, none will.
+            if let Slot::Stored { incompressible, .. } = slot.get_mut() {
                 *incompressible = highest;
             }
             continue;
         };
-        let handle = meta.pool.store_no_reclaim(&stream.buf[..new_len])?;
+        let handle = meta.pool.store(&stream.buf[..new_len])?;
         let new = Slot::Stored {
             handle,
             huge: false,

@@ -25,6 +25,10 @@ pub(crate) enum Slot {
     Same(u64),
     /// The page is stored in the pool: compressed, or as is when `huge` (it did not compress
     /// below zsmalloc's huge class).
+    ///
+    /// `prio` always names an algorithm of the meta that holds the slot (the meta's
+    /// algorithms do not change while it lives); a huge page has priority 0, since
+    /// recompression only installs objects below the huge class.
     Stored {
         /// The object in the pool.
         handle: Handle,

@@ -124,16 +124,14 @@ impl AttributeOperations for Rzram {
                 }
                 device.reset(disk)
             }
-            COMP_ALGORITHM => {
-                let algorithm = Algorithm::from_name(parse::trim(input)).ok_or(EINVAL)?;
-                device.set_algorithm(0, algorithm)
-            }
+            COMP_ALGORITHM => device.set_algorithm(0, algorithm_name(parse::trim(input))?),
             ALGORITHM_PARAMS => store_algorithm_params(&device, input),
             RECOMP_ALGORITHM => store_recomp_algorithm(&device, input),
             RECOMPRESS => store_recompress(&device, input),
             IDLE => {
-                // Without access-time tracking, zram takes only `all` too.
-                if parse::trim(input) != b"all" {
+                // Without access-time tracking, zram takes only `all` too (`sysfs_streq()`:
+                // one trailing newline allowed).
+                if input.strip_suffix(b"\n").unwrap_or(input) != b"all" {
                     return Err(EINVAL);
                 }
                 device.meta().ok_or(EINVAL)?.mark_idle_all();
@@ -165,11 +163,21 @@ fn algorithm_arg(name: &[u8]) -> Result<Algorithm> {
     Algorithm::from_name(name).ok_or(EINVAL)
 }
 
-/// Converts a `priority=` argument to an index below `MAX_COMPS`; `EINVAL` otherwise.
-fn prio_arg(value: &[u8], min: usize) -> Result<usize> {
-    usize::try_from(parse::parse_int(value)?)
+/// Looks up the name written to `comp_algorithm` or `recomp_algorithm`: like
+/// [`algorithm_arg`], but `E2BIG` for a name of 128 bytes or more, as zram.
+fn algorithm_name(name: &[u8]) -> Result<Algorithm> {
+    if name.len() >= 128 {
+        return Err(E2BIG);
+    }
+    algorithm_arg(name)
+}
+
+/// Converts a `priority=` argument to a priority from `min` to `MAX_COMPS - 1`; `EINVAL`
+/// otherwise.
+fn prio_arg(value: &[u8], min: u8) -> Result<u8> {
+    u8::try_from(parse::parse_int(value)?)
         .ok()
-        .filter(|prio| (min..MAX_COMPS).contains(prio))
+        .filter(|&prio| prio >= min && usize::from(prio) < MAX_COMPS)
         .ok_or(EINVAL)
 }
 
@@ -201,7 +209,7 @@ fn store_recomp_algorithm(device: &Device, input: &[u8]) -> Result {
     let (mut prio, mut algorithm) = (1, None);
     for arg in parse::args(input) {
         match arg? {
-            (b"algo", value) => algorithm = Some(algorithm_arg(value)?),
+            (b"algo", value) => algorithm = Some(algorithm_name(value)?),
             (b"priority", value) => prio = prio_arg(value, 1)?,
             _ => {}
         }
@@ -216,8 +224,9 @@ fn store_recompress(device: &Device, input: &[u8]) -> Result {
     let (mut prio, mut algorithm) = (None, None);
     for arg in parse::args(input) {
         match arg? {
-            (b"type", b"idle") => req.idle = true,
-            (b"type", b"huge") => req.huge = true,
+            // The last `type` wins, as in zram.
+            (b"type", b"idle") => (req.idle, req.huge) = (true, false),
+            (b"type", b"huge") => (req.idle, req.huge) = (false, true),
             (b"type", b"huge_idle") => (req.idle, req.huge) = (true, true),
             (b"type", _) => return Err(EINVAL),
             (b"max_pages", value) => req.max_pages = Some(parse::parse_decimal_u64(value)?),
@@ -234,16 +243,15 @@ fn store_recompress(device: &Device, input: &[u8]) -> Result {
     if req.threshold >= meta.huge_class {
         return Err(EINVAL);
     }
-    let held = |prio: usize| meta.comp(prio as u8).map(|c| c.algorithm);
-    let prio = match (prio, algorithm) {
+    let held = |prio: u8| meta.comp(prio).map(|c| c.algorithm);
+    req.prio = match (prio, algorithm) {
         (Some(prio), Some(algorithm)) if held(prio) == Some(algorithm) => prio,
         (Some(_), Some(_)) => return Err(EINVAL),
         (Some(prio), None) => prio,
-        (None, Some(algorithm)) => (1..MAX_COMPS)
+        (None, Some(algorithm)) => (1..MAX_COMPS as u8)
             .find(|&prio| held(prio) == Some(algorithm))
             .ok_or(EINVAL)?,
         (None, None) => 1,
     };
-    req.prio = prio as u8;
     recompress::run(&meta, &req).map(|_| ())
 }

@@ -37,13 +37,6 @@ fn next_pool_id() -> Result<u32> {
 const GFP_IO_PATH: bindings::gfp_t =
     bindings::GFP_NOIO | bindings::__GFP_NOWARN | bindings::__GFP_HIGHMEM | bindings::__GFP_MOVABLE;
 
-/// GFP flags for allocations under a slot lock: as [`GFP_IO_PATH`], but without direct
-/// reclaim, whose swap-out could need that same lock.
-const GFP_NO_RECLAIM: bindings::gfp_t = bindings::GFP_NOWAIT
-    | bindings::__GFP_NOWARN
-    | bindings::__GFP_HIGHMEM
-    | bindings::__GFP_MOVABLE;
-
 /// An object allocated in a [`ZsPool`].
 ///
 /// # Invariants
@@ -93,23 +86,21 @@ impl ZsPool {
     }
 
     /// Allocates an object and fills it with `data`.
+    ///
+    /// The allocation may reclaim memory but never starts I/O (`GFP_NOIO`), so it does not
+    /// recurse into swap-out; callers may hold a slot lock, as zram's recompression does.
     pub(crate) fn store(&self, data: &[u8]) -> Result<Handle> {
-        self.store_gfp(data, GFP_IO_PATH)
-    }
-
-    /// Allocates an object without direct reclaim and fills it with `data`; for callers that
-    /// hold a slot lock.
-    pub(crate) fn store_no_reclaim(&self, data: &[u8]) -> Result<Handle> {
-        self.store_gfp(data, GFP_NO_RECLAIM)
-    }
-
-    fn store_gfp(&self, data: &[u8], gfp: bindings::gfp_t) -> Result<Handle> {
         if data.is_empty() || data.len() > PAGE_SIZE {
             return Err(EINVAL);
         }
         // SAFETY: By the type invariant `self.pool` is a live pool.
         let raw = unsafe {
-            bindings::zs_malloc(self.pool.as_ptr(), data.len(), gfp, bindings::NUMA_NO_NODE)
+            bindings::zs_malloc(
+                self.pool.as_ptr(),
+                data.len(),
+                GFP_IO_PATH,
+                bindings::NUMA_NO_NODE,
+            )
         };
         // zs_malloc() returns an error value (IS_ERR_VALUE) on failure.
         let raw = raw as usize;

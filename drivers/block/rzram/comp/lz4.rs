@@ -19,7 +19,7 @@ pub(crate) struct Lz4 {
 
 impl Lz4 {
     /// Allocates the working memory. `level` is LZ4's acceleration (zram's meaning of the
-    /// level for LZ4); LZ4 treats values below 1 as 1, its default.
+    /// level for LZ4), 1 by default; higher is faster and compresses less.
     pub(crate) fn new(level: Option<i32>) -> Result<Self> {
         let wrkmem = KVVec::from_elem(0u8, bindings::LZ4_MEM_COMPRESS, GFP_KERNEL)?;
         let acceleration = level.unwrap_or(bindings::LZ4_ACCELERATION_DEFAULT as i32);

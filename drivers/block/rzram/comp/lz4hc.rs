@@ -15,7 +15,7 @@ use kernel::{bindings, prelude::*};
 /// `wrkmem` holds at least `LZ4HC_MEM_COMPRESS` bytes.
 pub(crate) struct Lz4Hc {
     wrkmem: KVVec<u8>,
-    /// The compression level; LZ4HC treats values below 1 as its default and above 16 as 16.
+    /// The compression level, 1 to 16 (checked by [`super::Algorithm::check`]).
     level: i32,
 }
 
