@@ -9,12 +9,13 @@
 #                     build rzram.ko against your own built 7.3 tree (rust/patches applied)
 #   make kernel       build (or reuse) the base kernel; prints its build directory
 #   make check        rustfmt, clippy and shellcheck only
+#   make bench        rzram and the C zram side by side in one VM (not a test)
 #   make clean        remove module build products from this tree
 
 KDIR ?=
 LLVM ?= -19
 
-.PHONY: all demo test module kernel check clean
+.PHONY: all demo test module kernel check bench clean
 
 ifeq ($(KDIR),)
 all: demo
@@ -40,6 +41,9 @@ endif
 
 check:
 	bash scripts/test.sh --variants base --only none
+
+bench:
+	bash scripts/bench.sh
 
 clean:
 	find drivers tests -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \

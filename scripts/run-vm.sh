@@ -3,7 +3,8 @@
 #
 # Run a guest shell script in QEMU against a kernel built by build-kernel.sh,
 # from a busybox initramfs holding the kernel's modules, extra modules (.ko),
-# mke2fs and the memhog helper. Exits with the guest script's exit status.
+# mke2fs and the C helpers of tests/guest (memhog, iobench). Exits with the guest
+# script's exit status.
 #
 # Usage: run-vm.sh [--kernel <build dir>] [--module <file.ko>]... [--mem 512M]
 #                  [--smp 2] [--timeout SECONDS] [--log FILE]
@@ -80,7 +81,8 @@ mkcpio() { # <dir> <out.cpio.gz>
 
 # --- base initramfs (cached) ---------------------------------------------------
 
-memhog_src="$repo/tests/guest/memhog.c"
+# The guest's C helpers (memhog, iobench), built statically into /bin.
+helpers=("$repo"/tests/guest/*.c)
 stamp_file="$build/.rzram-build-stamp"
 key=$({
 	echo "$build $kver"
@@ -92,7 +94,7 @@ key=$({
 	fi
 	for m in "${modules[@]}"; do sha256sum <"$m"; done
 	sha256sum <"${BASH_SOURCE[0]}"
-	sha256sum <"$memhog_src"
+	cat "${helpers[@]}" | sha256sum
 } | sha256sum | cut -c1-16)
 base="$RZRAM_CACHE/initramfs/base-$key.cpio.gz"
 
@@ -127,7 +129,10 @@ if [[ ! -f "$base" ]]; then
 		cp -L "$lib" "$root$lib"
 	done < <(ldd "$mke2fs" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}')
 
-	gcc -static -O2 -Wall -Wextra -o "$root/bin/memhog" "$memhog_src" || die "cannot build memhog"
+	for src in "${helpers[@]}"; do
+		name=$(basename "$src" .c)
+		gcc -static -O2 -Wall -Wextra -o "$root/bin/$name" "$src" || die "cannot build $name"
+	done
 
 	cat >"$root/init" <<'INIT'
 #!/bin/sh

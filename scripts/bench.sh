@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark: rzram and the C zram side by side in one VM (tests/guest/bench/compare.sh).
+# Not part of `make test`; speed is measured here, never in a test.
+#
+# Usage: scripts/bench.sh [MiB] [algorithms...]   (default: 128 MiB, lz4 and zstd)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bash scripts/deps.sh
+kdir=$(bash scripts/build-kernel.sh base)
+ko=$(bash scripts/build-module.sh "$kdir")
+exec bash scripts/run-vm.sh --kernel "$kdir" --module "$ko" --mem 1G \
+	tests/guest/bench/compare.sh "$@"
