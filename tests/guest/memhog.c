@@ -70,7 +70,12 @@ int main(int argc, char **argv)
 	page_size = (size_t)sysconf(_SC_PAGESIZE);
 	words_per_page = page_size / sizeof(uint64_t);
 	npages = (size_t)mib * 1024 * 1024 / page_size;
-	buf = malloc(npages * page_size);
+	/*
+	 * Page-aligned, so that each of memhog's pages is one real page: with plain malloc()
+	 * the pages straddle page boundaries and none is really same-filled.
+	 */
+	if (posix_memalign((void **)&buf, page_size, npages * page_size))
+		buf = NULL;
 	if (!buf) {
 		fprintf(stderr, "memhog: cannot allocate %lu MiB\n", mib);
 		return 2;
