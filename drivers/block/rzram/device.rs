@@ -5,7 +5,7 @@
 //! # Lifecycle
 //!
 //! A device starts uninitialised, with capacity 0. Writing `disksize` builds a [`Meta`] (slot
-//! table, pool, streams) for the configured algorithm, publishes it through the device's
+//! table, pool, streams) for the configured algorithms, publishes it through the device's
 //! [`Gate`] and sets the capacity. `reset` refuses while the disk is open, sets the capacity
 //! back to 0, retires the meta (new requests fail with `EIO`; the call waits for the requests
 //! that hold a reference) and frees it here, in process context. `hot_remove` does the same
