@@ -9,5 +9,6 @@
 mod comp;
 mod gate;
 mod parse;
+mod recompress;
 mod slot;
 mod stats;
