@@ -7,10 +7,4 @@
 # Usage: scripts/bench.sh [MiB] [algorithms...]   (default: 128 MiB, lz4 and zstd)
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-bash scripts/deps.sh
-kdir=$(bash scripts/build-kernel.sh base)
-ko=$(bash scripts/build-module.sh "$kdir")
-exec bash scripts/run-vm.sh --kernel "$kdir" --module "$ko" --mem 1G \
-	tests/guest/bench/compare.sh "$@"
+exec bash "$(dirname "$0")/run-base.sh" 1G tests/guest/bench/compare.sh "$@"

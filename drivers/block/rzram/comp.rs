@@ -116,6 +116,27 @@ impl Algorithm {
     }
 }
 
+/// Chooses the algorithm priority a multi-parameter attribute means, as zram does: `prio`,
+/// which must then hold `algorithm` if that is given too; else the lowest priority from
+/// `first` on that holds `algorithm`; else `first`. `held` gives the algorithm of a priority.
+/// `EINVAL` if the priority and the algorithm disagree or no priority holds the algorithm.
+pub(crate) fn select_prio(
+    prio: Option<u8>,
+    algorithm: Option<Algorithm>,
+    first: u8,
+    held: impl Fn(u8) -> Option<Algorithm>,
+) -> Result<u8> {
+    match (prio, algorithm) {
+        (Some(prio), Some(algorithm)) if held(prio) == Some(algorithm) => Ok(prio),
+        (Some(_), Some(_)) => Err(EINVAL),
+        (Some(prio), None) => Ok(prio),
+        (None, Some(algorithm)) => (first..MAX_COMPS as u8)
+            .find(|&prio| held(prio) == Some(algorithm))
+            .ok_or(EINVAL),
+        (None, None) => Ok(first),
+    }
+}
+
 /// One compressor instance with its working memory.
 pub(crate) enum Compressor {
     /// See [`lzo::Lzo`]; both LZO variants.

@@ -39,7 +39,7 @@
 //! device's control lock.
 
 use crate::{
-    comp::{Algorithm, Params, MAX_COMPS},
+    comp::{select_prio, Algorithm, Params, MAX_COMPS},
     gate::{Gate, GateRef},
     meta::{CompConfig, Meta, DEFAULT_COMPS},
     Rzram,
@@ -151,22 +151,9 @@ impl Device {
     ) -> Result {
         let mut control = self.configurable()?;
         let comps = &mut control.comps;
-        let prio = match (prio.map(usize::from), algorithm) {
-            (Some(prio), Some(algorithm)) => {
-                let held = comps.get(prio).ok_or(EINVAL)?.map(|(a, _)| a);
-                if held != Some(algorithm) {
-                    return Err(EINVAL);
-                }
-                prio
-            }
-            (Some(prio), None) => prio,
-            (None, Some(algorithm)) => comps
-                .iter()
-                .position(|c| c.is_some_and(|(a, _)| a == algorithm))
-                .ok_or(EINVAL)?,
-            (None, None) => 0,
-        };
-        let slot = comps.get_mut(prio).ok_or(EINVAL)?;
+        let held = |prio: u8| comps.get(usize::from(prio))?.map(|(a, _)| a);
+        let prio = select_prio(prio, algorithm, 0, held)?;
+        let slot = comps.get_mut(usize::from(prio)).ok_or(EINVAL)?;
         // Unlike zram, which finds bad parameters only when `disksize` builds the streams,
         // they are refused here already.
         match slot {

@@ -11,7 +11,7 @@
 //! edge.
 
 use crate::{
-    meta::{Meta, RESCHED_PAGES},
+    meta::{resched_every, Meta},
     slot::Slot,
     stream::Stream,
 };
@@ -23,7 +23,6 @@ use kernel::{
     mm::memalloc,
     page::{PAGE_SHIFT, PAGE_SIZE},
     prelude::*,
-    task::cond_resched,
 };
 
 /// Sectors per device page.
@@ -62,9 +61,7 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
             pages.try_for_each(|index| {
                 meta.clear(meta.slots.lock(index)?);
                 // A discard may cover the whole device; the queue is `BLOCKING`.
-                if index % RESCHED_PAGES == 0 {
-                    cond_resched();
-                }
+                resched_every(index);
                 Ok(())
             })
         }

@@ -26,7 +26,14 @@ use kernel::{
 };
 
 /// Loops over pages offer to reschedule this often, in pages.
-pub(crate) const RESCHED_PAGES: usize = 1024;
+const RESCHED_PAGES: usize = 1024;
+
+/// Offers to reschedule at every `RESCHED_PAGES`th page of a long loop over pages.
+pub(crate) fn resched_every(index: usize) {
+    if index % RESCHED_PAGES == 0 {
+        cond_resched();
+    }
+}
 
 /// Slot stripes per possible CPU: enough that requests on different CPUs rarely meet.
 const STRIPES_PER_CPU: usize = 64;
@@ -169,9 +176,7 @@ impl Meta {
                     *idle = true;
                 }
             }
-            if index % RESCHED_PAGES == 0 {
-                cond_resched();
-            }
+            resched_every(index);
         }
     }
 
@@ -182,9 +187,7 @@ impl Meta {
             if let Ok(slot) = self.slots.lock(index) {
                 self.clear(slot);
             }
-            if index % RESCHED_PAGES == 0 {
-                cond_resched();
-            }
+            resched_every(index);
         }
     }
 

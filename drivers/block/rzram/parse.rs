@@ -44,7 +44,7 @@ fn parse_decimal(input: &[u8]) -> Result<u64> {
 /// Parses the value written to `reset` like zram does (`kstrtou16(buf, 10)`): a decimal
 /// number up to 65535; `EINVAL` for anything else, `ERANGE` if it is larger.
 pub(crate) fn parse_reset(input: &[u8]) -> Result<u16> {
-    u16::try_from(parse_decimal(trim(input))?).map_err(|_| ERANGE)
+    u16::try_from(parse_decimal_u64(input)?).map_err(|_| ERANGE)
 }
 
 /// Parses the device id written to `hot_remove` like zram does (`kstrtoint(buf, 10)`, then
@@ -73,7 +73,7 @@ pub(crate) fn parse_device_id(input: &[u8]) -> Result<u32> {
 /// Parses the value written to `mem_used_max` like zram does: `kstrtoul(buf, 10)` must give
 /// 0; anything else is `EINVAL`.
 pub(crate) fn parse_zero(input: &[u8]) -> Result {
-    match parse_decimal(trim(input)) {
+    match parse_decimal_u64(input) {
         Ok(0) => Ok(()),
         _ => Err(EINVAL),
     }

@@ -8,12 +8,11 @@
 //! handled in parallel. All stripes share one lockdep class; the I/O path holds at most one
 //! stripe at a time.
 
-use crate::{meta::RESCHED_PAGES, zspool::Handle};
+use crate::{meta::resched_every, zspool::Handle};
 use kernel::{
     new_mutex,
     prelude::*,
     sync::{Mutex, MutexGuard},
-    task::cond_resched,
 };
 
 /// What one page of the device holds.
@@ -80,9 +79,7 @@ impl SlotTable {
             for i in 0..len {
                 // Within the capacity reserved above: does not allocate.
                 slots.push(Slot::Empty, GFP_KERNEL)?;
-                if i % RESCHED_PAGES == 0 {
-                    cond_resched();
-                }
+                resched_every(i);
             }
             table.push(
                 KBox::pin_init(new_mutex!(slots, "rzram_slot_stripe"), GFP_KERNEL)?,

@@ -6,7 +6,7 @@
 //! Documentation/ABI/testing/sysfs-block-rzram.
 
 use crate::{
-    comp::{Algorithm, Params, MAX_COMPS},
+    comp::{select_prio, Algorithm, Params, MAX_COMPS},
     device::Device,
     parse,
     recompress::{self, Request},
@@ -243,15 +243,8 @@ fn store_recompress(device: &Device, input: &[u8]) -> Result {
     if req.threshold >= meta.huge_class {
         return Err(EINVAL);
     }
-    let held = |prio: u8| meta.comp(prio).map(|c| c.algorithm);
-    req.prio = match (prio, algorithm) {
-        (Some(prio), Some(algorithm)) if held(prio) == Some(algorithm) => prio,
-        (Some(_), Some(_)) => return Err(EINVAL),
-        (Some(prio), None) => prio,
-        (None, Some(algorithm)) => (1..MAX_COMPS as u8)
-            .find(|&prio| held(prio) == Some(algorithm))
-            .ok_or(EINVAL)?,
-        (None, None) => 1,
-    };
+    req.prio = select_prio(prio, algorithm, 1, |prio| {
+        meta.comp(prio).map(|c| c.algorithm)
+    })?;
     recompress::run(&meta, &req).map(|_| ())
 }

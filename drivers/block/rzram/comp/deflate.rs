@@ -49,7 +49,6 @@ unsafe impl Send for Deflate {}
 unsafe impl Sync for Deflate {}
 
 impl Deflate {
-    /// Allocates and initialises both streams.
     /// Checks a level and window size as zram does: levels -1 (zlib's default, 6) to 9,
     /// window bits 9 to 15, negative for raw deflate.
     pub(crate) fn check(level: Option<i32>, winbits: Option<i32>) -> Result {
@@ -70,9 +69,9 @@ impl Deflate {
         Ok(())
     }
 
-    /// Allocates and initialises both streams for `level` and `winbits` (see [`Self::check`]).
+    /// Allocates and initialises both streams for `level` and `winbits`, which
+    /// [`super::Compressor::new`] has checked with [`Self::check`].
     pub(crate) fn new(level: Option<i32>, winbits: Option<i32>) -> Result<Self> {
-        Self::check(level, winbits)?;
         let level = level.unwrap_or(bindings::Z_DEFAULT_COMPRESSION);
         let winbits = winbits.unwrap_or(DEFAULT_WINDOW_BITS);
         let memlevel = bindings::MAX_MEM_LEVEL as i32;

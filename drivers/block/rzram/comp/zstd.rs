@@ -44,16 +44,11 @@ impl Zstd {
         }
     }
 
-    /// Allocates and initialises the contexts for `level` (default: zstd's default level).
+    /// Allocates and initialises the contexts for `level` (default: zstd's default level),
+    /// which [`super::Compressor::new`] has checked with [`Self::check_level`].
     pub(crate) fn new(level: Option<i32>) -> Result<Self> {
-        let level = match level {
-            Some(level) => {
-                Self::check_level(level)?;
-                level
-            }
-            // SAFETY: Pure function.
-            None => unsafe { bindings::zstd_default_clevel() },
-        };
+        // SAFETY: Pure function.
+        let level = level.unwrap_or_else(|| unsafe { bindings::zstd_default_clevel() });
         // SAFETY: Pure function of its arguments.
         let params = unsafe { bindings::zstd_get_params(level, PAGE_SIZE as u64) };
         // SAFETY: `params.cParams` is a valid parameter set returned by zstd.
