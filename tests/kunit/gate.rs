@@ -4,7 +4,7 @@
 
 #[kernel::prelude::kunit_tests(rzram_gate)]
 mod tests {
-    use crate::gate::Gate;
+    use crate::gate::{new_gate, Gate};
     use kernel::{
         prelude::*,
         sync::{
@@ -17,7 +17,7 @@ mod tests {
 
     #[test]
     fn get_fails_until_published() -> Result {
-        let gate = KBox::pin_init(Gate::<u32>::new(), GFP_KERNEL)?;
+        let gate = KBox::<Gate<u32>>::pin_init(new_gate!("rzram_test_gate"), GFP_KERNEL)?;
         assert!(gate.try_get().is_none());
         assert!(!gate.is_live());
         gate.publish(KBox::new(7, GFP_KERNEL)?)
@@ -29,7 +29,7 @@ mod tests {
 
     #[test]
     fn publish_twice_is_ebusy() -> Result {
-        let gate = KBox::pin_init(Gate::<u32>::new(), GFP_KERNEL)?;
+        let gate = KBox::<Gate<u32>>::pin_init(new_gate!("rzram_test_gate"), GFP_KERNEL)?;
         gate.publish(KBox::new(1, GFP_KERNEL)?)
             .map_err(|(e, _)| e)?;
         let again = gate.publish(KBox::new(2, GFP_KERNEL)?);
@@ -40,7 +40,7 @@ mod tests {
 
     #[test]
     fn retire_returns_the_object_and_get_fails_after() -> Result {
-        let gate = KBox::pin_init(Gate::<u32>::new(), GFP_KERNEL)?;
+        let gate = KBox::<Gate<u32>>::pin_init(new_gate!("rzram_test_gate"), GFP_KERNEL)?;
         assert!(gate.retire().is_none());
         gate.publish(KBox::new(3, GFP_KERNEL)?)
             .map_err(|(e, _)| e)?;
@@ -62,7 +62,7 @@ mod tests {
 
     #[test]
     fn retire_waits_for_the_last_reference() -> Result {
-        let gate = Arc::pin_init(Gate::<u32>::new(), GFP_KERNEL)?;
+        let gate = Arc::<Gate<u32>>::pin_init(new_gate!("rzram_test_gate"), GFP_KERNEL)?;
         let retired = Arc::new(Atomic::new(0u32), GFP_KERNEL)?;
         gate.publish(KBox::new(5, GFP_KERNEL)?)
             .map_err(|(e, _)| e)?;

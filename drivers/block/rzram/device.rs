@@ -19,14 +19,23 @@
 //! | `Devices::disks`      | the registry of disks (`devices.rs`)       | load, unload, hot_add/remove    |
 //! | `Device::control`     | `Control`; serialises init and reset       | sysfs stores and shows          |
 //! | `Gate::owner`         | publishing and retiring the meta           | init and reset, under `control` |
+//! | `Device::meta` (gate) | the meta; lockdep class `rzram_meta`       | read: every [`GateRef`];        |
+//! |                       |                                            | write: `reset`, under `control` |
 //! | disk `open_mutex`     | opens; makes `openers()` stable            | open, reset (to set `claimed`)  |
 //! | slot stripe mutexes   | the slots of one stripe                    | I/O path; `idle`, `recompress`  |
 //! | stream mutexes        | one compression stream                     | I/O path; `recompress`          |
 //!
-//! Order: `Devices::disks` → `control` → disk `open_mutex`, and `control` → `Gate::owner`
-//! (never together with `open_mutex`); in the I/O path and `recompress`: slot stripe →
-//! stream, one stream at a time (reads and recompression only). `idle` and `recompress`
-//! reach the meta through the gate like requests do, not under `control`.
+//! Order: `Devices::disks` → `control` → disk `open_mutex`, and `control` → `Gate::owner` →
+//! `Device::meta` (never together with `open_mutex`); in the I/O path and `recompress`: slot
+//! stripe → stream, one stream at a time (reads and recompression only). `idle` and
+//! `recompress` reach the meta through the gate like requests do, not under `control`.
+//!
+//! The gate is a lock to lockdep: a [`GateRef`] is a read hold, and `reset` (retiring the
+//! meta) a write hold that waits for every reader. Hence the rule: **never take `control`,
+//! or any lock held around a retirement, while holding a [`GateRef`]**. Taking a reference
+//! under `control` is fine (`set_mem_limit`); the reverse deadlocks against a concurrent
+//! `reset`, and lockdep reports it. Attribute shows that read the configuration therefore
+//! drop their meta reference first (`sysfs.rs`).
 //!
 //! `claimed` is set by `reset` under the disk's open mutex once it has seen no opener, and
 //! cleared when the reset is done (never, when the device is being removed); `open` (which
@@ -40,7 +49,7 @@
 
 use crate::{
     comp::{select_prio, Algorithm, Params, MAX_COMPS},
-    gate::{Gate, GateRef},
+    gate::{new_gate, Gate, GateRef},
     meta::{CompConfig, Meta, DEFAULT_COMPS},
     Rzram,
 };
@@ -93,7 +102,7 @@ impl Device {
                 },
                 "rzram_device_control"
             ),
-            meta <- Gate::new(),
+            meta <- new_gate!("rzram_meta"),
             claimed: Atomic::new(false),
         })
     }

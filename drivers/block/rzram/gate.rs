@@ -14,16 +14,34 @@
 //!
 //! Lock order: the caller's locks → `Gate::owner`. `owner` serialises [`Gate::publish`] and
 //! [`Gate::retire`]; readers never take it.
+//!
+//! # Lockdep
+//!
+//! Retiring waits for every reference, so a task that holds a reference and then waits for a
+//! lock that the retiring task holds deadlocks both. Lockdep sees such a cycle through the
+//! gate's [`LockdepMap`]: [`Gate::try_get`] is a read trylock of the map (it never waits) and
+//! the reference's drop its release; [`Gate::retire`] acquires the map exclusively for the
+//! whole drain. Each gate is created with [`new_gate!`] and has its own lock class.
 
 use core::cell::UnsafeCell;
 use kernel::{
     new_mutex,
     prelude::*,
+    str::CStr,
     sync::{
         atomic::{Acquire, Atomic, Full, Relaxed, Release},
-        Completion, Mutex,
+        Completion, LockClassKey, LockdepMap, Mutex,
     },
+    types::NotThreadSafe,
 };
+
+/// Creates a [`Gate`] whose lockdep map is named `$name`, in a lock class of its own.
+macro_rules! new_gate {
+    ($name:literal) => {
+        $crate::gate::Gate::new(kernel::c_str!($name), kernel::sync::static_lock_class!())
+    };
+}
+pub(crate) use new_gate;
 
 /// Set in [`Gate::state`] while an object is published.
 const LIVE: usize = 1;
@@ -47,6 +65,9 @@ pub(crate) struct Gate<T> {
     drained: Completion,
     #[pin]
     owner: Mutex<()>,
+    /// What lockdep knows of the gate: references are read holds, retiring a write hold.
+    #[pin]
+    dep_map: LockdepMap,
 }
 
 // SAFETY: `Gate` hands out `&T` to any thread (so `T: Sync`) and moves the
@@ -57,13 +78,15 @@ unsafe impl<T: Send + Sync> Sync for Gate<T> {}
 unsafe impl<T: Send + Sync> Send for Gate<T> {}
 
 impl<T: Send + Sync> Gate<T> {
-    /// Creates an empty gate.
-    pub(crate) fn new() -> impl PinInit<Self> {
+    /// Creates an empty gate whose lockdep map is `name` in the class `key`; use
+    /// [`new_gate!`].
+    pub(crate) fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
         pin_init!(Self {
             state: Atomic::new(0),
             value: UnsafeCell::new(None),
             drained <- Completion::new(),
             owner <- new_mutex!((), "rzram_gate_owner"),
+            dep_map <- LockdepMap::new(name, key),
         })
     }
 
@@ -80,13 +103,19 @@ impl<T: Send + Sync> Gate<T> {
                 Err(now) => cur = now,
             }
         }
+        // Released by `put`, in this task: `GateRef` is not `Send`.
+        self.dep_map.acquire_try_read();
         // SAFETY: We hold a reference taken while `LIVE` was set, so by the
         // type invariants `value` is `Some` and is not written until we drop
         // the reference. The acquire above pairs with the release in
         // `publish`, so the object's initialisation is visible.
         let value = unsafe { &*self.value.get() };
         match value.as_deref() {
-            Some(value) => Some(GateRef { gate: self, value }),
+            Some(value) => Some(GateRef {
+                gate: self,
+                value,
+                _not_send: NotThreadSafe,
+            }),
             // Unreachable by the type invariants (`LIVE` implies `Some`); give the reference
             // back rather than trust it.
             None => {
@@ -101,6 +130,7 @@ impl<T: Send + Sync> Gate<T> {
     /// Fully ordered: the accesses this reference made happen before `retire` takes the
     /// object back, whichever put turns out to be the last.
     fn put(&self) {
+        self.dep_map.release();
         let old = self.state.fetch_sub(REF, Full);
         if old == REF {
             // The count dropped to zero after `LIVE` was cleared: wake `retire`.
@@ -135,6 +165,9 @@ impl<T: Send + Sync> Gate<T> {
     /// was published. Sleeps; call from process context.
     pub(crate) fn retire(&self) -> Option<KBox<T>> {
         let _owner = self.owner.lock();
+        // Held across the drain, published or not, so that lockdep learns the order of the
+        // caller's locks against the gate on every retirement, not only on one that waits.
+        let _drain = self.dep_map.acquire();
         let mut cur = self.state.load(Relaxed);
         loop {
             if cur & LIVE == 0 {
@@ -157,9 +190,12 @@ impl<T: Send + Sync> Gate<T> {
 }
 
 /// A counted reference to the object published in a [`Gate`].
+///
+/// Not [`Send`]: the task that took it drops it, as lockdep requires of a read hold.
 pub(crate) struct GateRef<'a, T: Send + Sync> {
     gate: &'a Gate<T>,
     value: &'a T,
+    _not_send: NotThreadSafe,
 }
 
 impl<T: Send + Sync> core::ops::Deref for GateRef<'_, T> {

@@ -70,16 +70,22 @@ pub(crate) fn write_algorithms(w: &mut impl Write, selected: Algorithm) -> core:
 impl AttributeOperations for Rzram {
     fn show(disk: &DiskRef<Self>, id: u32, buf: &mut ShowBuffer<'_>) -> Result {
         let device = disk.queue_data();
-        let meta = device.meta();
+        // A meta reference is never held while `control` is taken: `reset` holds `control`
+        // while it waits for every reference (see the lock table in device.rs). So each
+        // attribute takes the reference within one expression, `device.meta().map(..)`, which
+        // drops it before the configuration (under `control`) is read.
         match id {
-            DISKSIZE => writeln!(buf, "{}", meta.as_ref().map_or(0, |m| m.disksize()))?,
-            INITSTATE => writeln!(buf, "{}", u32::from(meta.is_some()))?,
+            DISKSIZE => {
+                let size = device.meta().map_or(0, |m| m.disksize());
+                writeln!(buf, "{size}")?
+            }
+            INITSTATE => writeln!(buf, "{}", u32::from(device.is_initialised()))?,
             COMP_ALGORITHM => {
                 // Once initialised, the algorithm in use; before, the one configured.
-                let selected = meta.as_ref().map_or_else(
-                    || device.algorithms()[0].unwrap_or(Algorithm::DEFAULT),
-                    |m| m.primary().algorithm,
-                );
+                let selected = match device.meta().map(|m| m.primary().algorithm) {
+                    Some(algorithm) => algorithm,
+                    None => device.algorithms()[0].unwrap_or(Algorithm::DEFAULT),
+                };
                 write_algorithms(buf, selected)?
             }
             RECOMP_ALGORITHM => {
@@ -91,23 +97,24 @@ impl AttributeOperations for Rzram {
                     }
                 }
             }
-            MM_STAT => meta
-                .as_ref()
-                .map_or_else(
+            MM_STAT => {
+                let stat = match device.meta().map(|m| m.mm_stat()) {
+                    Some(stat) => stat,
                     // The limit can be set before `disksize`; zram shows it then too.
-                    || MmStat {
+                    None => MmStat {
                         mem_limit: device.mem_limit(),
                         ..MmStat::default()
                     },
-                    |m| m.mm_stat(),
-                )
-                .write_to(buf)?,
-            IO_STAT => meta
-                .as_ref()
+                };
+                stat.write_to(buf)?
+            }
+            IO_STAT => device
+                .meta()
                 .map_or_else(IoStat::default, |m| m.io_stat())
                 .write_to(buf)?,
             DEBUG_STAT => {
-                write_debug_stat(buf, meta.as_ref().map_or(0, |m| m.stats.miss_free.get()))?
+                let miss_free = device.meta().map_or(0, |m| m.stats.miss_free.get());
+                write_debug_stat(buf, miss_free)?
             }
             _ => return Err(EIO),
         }
