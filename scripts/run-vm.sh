@@ -7,8 +7,11 @@
 # script's exit status.
 #
 # Usage: run-vm.sh [--kernel <build dir>] [--module <file.ko>]... [--mem 512M]
-#                  [--smp 2] [--timeout SECONDS] [--log FILE]
+#                  [--smp 2] [--timeout SECONDS] [--log FILE] [--disk SIZE]...
 #                  <guest script> [args...]
+#
+# Each --disk adds an empty, sparse virtio disk of SIZE (as for truncate(1)),
+# seen in the guest as /dev/vda, /dev/vdb, ... in order.
 #
 # Exit status: the guest script's status; 1 if the guest did not report one
 # (boot failure, panic, crash) or on a setup error; 2 on usage errors; 3 if the
@@ -39,6 +42,7 @@ mem=512M
 smp=2
 timeout=900
 logfile=
+disks=()
 while (($#)); do
 	case "$1" in
 	--kernel) build=${2:?--kernel needs a build dir}; shift 2 ;;
@@ -47,6 +51,7 @@ while (($#)); do
 	--smp) smp=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--log) logfile=${2:?}; shift 2 ;;
+	--disk) disks+=("${2:?--disk needs a size}"); shift 2 ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	-*) log "unknown option $1"; usage ;;
@@ -198,6 +203,12 @@ fi
 : >"$logfile"
 log "kernel $kver ($build), ${accel[1]}, -m $mem -smp $smp, timeout ${timeout}s, console log $logfile"
 
+drives=()
+for i in "${!disks[@]}"; do
+	truncate -s "${disks[$i]}" "$tmp/disk$i.img" || die "bad --disk size ${disks[$i]}"
+	drives+=(-drive "file=$tmp/disk$i.img,if=virtio,format=raw,cache=unsafe")
+done
+
 cmdline="console=ttyS0 panic=-1 loglevel=7 ${RZRAM_KERNEL_ARGS:-}"
 start=$SECONDS
 set +e
@@ -206,7 +217,7 @@ set +e
 		qemu-system-x86_64 "${accel[@]}" -M pc -m "$mem" -smp "$smp" -nodefaults \
 		-display none -serial stdio -no-reboot \
 		-kernel "$bzimage" -initrd "$tmp/initrd.cpio.gz" -append "$cmdline" \
-		</dev/null 2>&1
+		"${drives[@]}" </dev/null 2>&1
 	echo $? >"$tmp/qemu-rc"
 } | sed -u 's/\r$//' | tee "$logfile"
 set -e

@@ -99,9 +99,12 @@ run_scenario() {
 		[[ "$variant" == debug ]] && mem=384M
 	fi
 	local log="$logs/$variant-$name.log"
+	# A scenario asks for extra VM options (disks) in a "# rzram-vm:" header line.
+	local -a extra=()
+	read -ra extra < <(sed -n 's/^# rzram-vm: //p' "$file" | head -n1)
 	echo "--- $variant: $name"
 	bash scripts/run-vm.sh --kernel "$kdir" --module "$ko" --mem "$mem" --timeout 1200 \
-		--log "$log" "$file" >/dev/null 2>"$log.host" || rc=$?
+		"${extra[@]}" --log "$log" "$file" >/dev/null 2>"$log.host" || rc=$?
 	if [[ "$name" == kunit ]]; then
 		count_ktap "$log" "$variant"
 	fi

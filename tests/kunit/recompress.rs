@@ -6,7 +6,7 @@
 mod tests {
     use crate::{
         comp::{Algorithm, Params},
-        meta::{CompConfig, Meta},
+        meta::{CompConfig, Meta, WbConfig},
         recompress::{self, Request},
         slot::Slot,
     };
@@ -40,7 +40,7 @@ mod tests {
             None,
             None,
         ];
-        Meta::new(9999, 64 * PAGE_SIZE as u64, &comps, 0)
+        Meta::new(9999, 64 * PAGE_SIZE as u64, &comps, 0, WbConfig::default())
     }
 
     /// Stores `data` at `index` uncompressed, as the write path does with a huge page.
@@ -55,14 +55,11 @@ mod tests {
     /// Returns the page at `index`, through the algorithm that stored it.
     fn read(meta: &Meta, index: usize) -> Result<KVec<u8>> {
         let slot = meta.slots.lock(index)?;
-        let Slot::Stored {
-            handle, huge, prio, ..
-        } = slot.get()
-        else {
+        let Slot::Stored { handle, flags, .. } = slot.get() else {
             return Err(EINVAL);
         };
-        let mut stream = meta.comp(*prio).ok_or(EIO)?.streams.get();
-        meta.load(&mut stream, handle, *huge)?;
+        let mut stream = meta.comp(flags.prio()).ok_or(EIO)?.streams.get();
+        meta.load(&mut stream, handle, flags.huge())?;
         let mut out = KVec::new();
         out.extend_from_slice(&stream.page, GFP_KERNEL)?;
         Ok(out)
@@ -93,14 +90,8 @@ mod tests {
         for i in 0..8 {
             assert!(read(&meta, i)?[..] == page(i as u64, true)?[..]);
         }
-        assert!(matches!(
-            meta.slots.lock(0)?.get(),
-            Slot::Stored {
-                prio: 1,
-                huge: false,
-                ..
-            }
-        ));
+        let flags = meta.slots.lock(0)?.get().flags();
+        assert!(flags.is_some_and(|f| f.prio() == 1 && !f.huge()));
         // Pages already at priority 1 are not tried again.
         let out = recompress::run(
             &meta,
@@ -131,9 +122,9 @@ mod tests {
         assert_eq!(meta.mm_stat().huge_pages, 3);
 
         // Pages 2, 3 and 4 are still huge; page 2 is used after `idle all`.
-        meta.mark_idle_all();
-        if let Slot::Stored { idle, .. } = meta.slots.lock(2)?.get_mut() {
-            *idle = false;
+        meta.mark_idle(None);
+        if let Some(flags) = meta.slots.lock(2)?.get_mut().flags_mut() {
+            flags.set_idle(false);
         }
         let out = recompress::run(
             &meta,
@@ -145,15 +136,8 @@ mod tests {
         // Page 3 shrinks; random page 4 does not, and as zstd is the last algorithm, it is
         // marked incompressible.
         assert_eq!((out.tried, out.recompressed), (2, 1));
-        assert!(matches!(
-            meta.slots.lock(4)?.get(),
-            Slot::Stored {
-                incompressible: true,
-                huge: true,
-                idle: false,
-                ..
-            }
-        ));
+        let flags = meta.slots.lock(4)?.get().flags();
+        assert!(flags.is_some_and(|f| f.incompressible() && f.huge() && !f.idle()));
         // Only page 2 is left to try.
         let out = recompress::run(&meta, &huge_only(1))?;
         assert_eq!((out.tried, out.recompressed), (1, 1));

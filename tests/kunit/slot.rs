@@ -61,10 +61,12 @@ mod tests {
         let handle = pool.store(&data)?;
         assert_eq!(handle.len(), 1000);
         let mut scratch = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
-        let same = pool.read(&handle, &mut scratch, |bytes| bytes == &data[..])?;
+        // SAFETY: `handle` was made by `pool`.
+        let same = unsafe { pool.read(&handle, &mut scratch, |bytes| bytes == &data[..])? };
         assert!(same);
         assert!(pool.total_pages() > 0);
-        pool.free(handle);
+        // SAFETY: As above; `handle` is not used again.
+        unsafe { pool.free(handle) };
         assert_eq!(pool.store(&[]).map(|_| ()), Err(EINVAL));
         Ok(())
     }

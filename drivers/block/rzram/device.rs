@@ -48,9 +48,11 @@
 //! device's control lock.
 
 use crate::{
+    backing::{Backing, Claims},
     comp::{select_prio, Algorithm, Params, MAX_COMPS},
     gate::{new_gate, Gate, GateRef},
-    meta::{CompConfig, Meta, DEFAULT_COMPS},
+    meta::{CompConfig, Meta, WbConfig, DEFAULT_COMPS},
+    writeback::{self, Budget, Scan},
     Rzram,
 };
 use kernel::{
@@ -58,11 +60,15 @@ use kernel::{
     new_mutex,
     page::PAGE_SIZE,
     prelude::*,
+    str::{BStr, CStr},
     sync::{
         atomic::{Atomic, Relaxed},
-        Mutex, MutexGuard,
+        Arc, Mutex, MutexGuard,
     },
 };
+
+/// The longest path `backing_dev` takes, with its NUL (`PATH_MAX`).
+const PATH_MAX: usize = 4096;
 
 /// The configuration of a device; may only change while it is not initialised.
 struct Control {
@@ -73,6 +79,12 @@ struct Control {
     removing: bool,
     /// The memory limit in pages (0: none); kept across `disksize`, cleared by `reset`.
     mem_limit_pages: u64,
+    /// A store attached before `disksize`, which moves it into the meta.
+    backing: Option<KBox<Backing>>,
+    /// The path of the attached store, as `backing_dev` shows it; `None` when none is.
+    backing_path: Option<KVec<u8>>,
+    /// The writeback settings for the next `disksize` (`inline` also applies at once).
+    wb: WbConfig,
 }
 
 /// One rzram device.
@@ -87,11 +99,18 @@ pub(crate) struct Device {
     /// Set while a reset runs, and for good once the device is being removed; opens are
     /// refused meanwhile.
     claimed: Atomic<bool>,
+    /// The regular files attached to any rzram device.
+    claims: Arc<Claims>,
+    /// The writeback budget and batch size.
+    pub(crate) budget: Budget,
+    /// Serialises writeback runs (`writeback`), as zram's device lock does.
+    #[pin]
+    writeback: Mutex<()>,
 }
 
 impl Device {
-    /// Creates device `id`, uninitialised.
-    pub(crate) fn new(id: u32) -> impl PinInit<Self> {
+    /// Creates device `id`, uninitialised; `claims` is shared by all devices.
+    pub(crate) fn new(id: u32, claims: Arc<Claims>) -> impl PinInit<Self> {
         pin_init!(Self {
             id,
             control <- new_mutex!(
@@ -99,11 +118,17 @@ impl Device {
                     comps: DEFAULT_COMPS,
                     removing: false,
                     mem_limit_pages: 0,
+                    backing: None,
+                    backing_path: None,
+                    wb: WbConfig::default(),
                 },
                 "rzram_device_control"
             ),
             meta <- new_gate!("rzram_meta"),
             claimed: Atomic::new(false),
+            claims,
+            budget: Budget::new(),
+            writeback <- new_mutex!((), "rzram_writeback"),
         })
     }
 
@@ -187,7 +212,7 @@ impl Device {
         if disksize == 0 {
             return Err(EINVAL);
         }
-        let control = self.control.lock();
+        let mut control = self.control.lock();
         if self.is_initialised() {
             pr_info!(
                 "rzram{}: cannot change disksize for initialized device\n",
@@ -195,16 +220,33 @@ impl Device {
             );
             return Err(EBUSY);
         }
-        let meta = Meta::new(self.id, disksize, &control.comps, control.mem_limit_pages)
-            .inspect_err(|e| {
-                pr_err!(
-                    "rzram{}: cannot allocate {} bytes of metadata: {:?}\n",
-                    self.id,
-                    disksize,
-                    e
-                )
-            })?;
-        self.meta.publish(meta).map_err(|(e, _meta)| e)?;
+        let meta = Meta::new(
+            self.id,
+            disksize,
+            &control.comps,
+            control.mem_limit_pages,
+            control.wb,
+        )
+        .inspect_err(|e| {
+            pr_err!(
+                "rzram{}: cannot allocate {} bytes of metadata: {:?}\n",
+                self.id,
+                disksize,
+                e
+            )
+        })?;
+        // The meta is not published yet, so its backing gate is free.
+        if let Some(backing) = control.backing.take() {
+            if let Err((e, backing)) = meta.backing.publish(backing) {
+                control.backing = Some(backing);
+                return Err(e);
+            }
+        }
+        if let Err((e, meta)) = self.meta.publish(meta) {
+            // Not reachable under `control` (checked above); keep the store attached.
+            control.backing = meta.backing.retire();
+            return Err(e);
+        }
         disk.set_capacity_and_notify(disksize >> SECTOR_SHIFT);
         Ok(())
     }
@@ -265,16 +307,142 @@ impl Device {
             self.claimed.store(true, Relaxed);
         }
         control.removing = removing;
-        // As zram's reset: no limit, the default algorithm, no recompression algorithms.
+        // As zram's reset: no limit, the default algorithm, no recompression algorithms, no
+        // backing store (the writeback budget stays).
         control.mem_limit_pages = 0;
         control.comps = DEFAULT_COMPS;
+        control.wb = WbConfig::default();
         disk.set_capacity_and_notify(0);
-        // Dropped here, in process context, after the last request let go of it.
+        // Dropped here, in process context, after the last request let go of it. The store,
+        // published in the meta, is closed with it.
         drop(self.meta.retire());
+        control.backing = None;
+        control.backing_path = None;
         if !removing {
             // Under the open mutex, so an open right after the reset sees the claim gone.
             let _open = disk.lock_open();
             self.claimed.store(false, Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Attaches the store at `path` (`backing_dev`), before or after `disksize`; `none`
+    /// detaches it.
+    ///
+    /// `EEXIST` if a store is attached; see [`Backing::open`] for the other errors.
+    pub(crate) fn set_backing(&self, path: &[u8]) -> Result {
+        let path = path.strip_suffix(b"\n").unwrap_or(path);
+        if path == b"none" {
+            return self.detach();
+        }
+        if path.is_empty() || path.contains(&0) {
+            return Err(EINVAL);
+        }
+        if path.len() >= PATH_MAX {
+            return Err(ENAMETOOLONG);
+        }
+        let mut name = KVec::with_capacity(path.len() + 1, GFP_KERNEL)?;
+        name.extend_from_slice(path, GFP_KERNEL)?;
+        name.push(0, GFP_KERNEL)?;
+        let path = CStr::from_bytes_with_nul(&name).map_err(|_| EINVAL)?;
+        let mut control = self.control.lock();
+        if control.backing_path.is_some() {
+            return Err(EEXIST);
+        }
+        let backing = KBox::new(Backing::open(path, self, &self.claims)?, GFP_KERNEL)?;
+        // Shown as the kernel resolves it, as zram does (`file_path()`).
+        let mut buf = KVec::from_elem(0u8, PATH_MAX, GFP_KERNEL)?;
+        let mut shown = KVec::new();
+        shown.extend_from_slice(backing.path(&mut buf)?, GFP_KERNEL)?;
+        let blocks = backing.blocks();
+        // A reference taken under `control`, never the reverse (see the lock table).
+        match self.meta() {
+            // Published while requests run: they see it at their next `try_get`.
+            Some(meta) => meta.backing.publish(backing).map_err(|(e, _)| e)?,
+            None => control.backing = Some(backing),
+        }
+        pr_info!(
+            "rzram{}: setup backing device {} ({} pages)\n",
+            self.id,
+            BStr::from_bytes(&shown),
+            blocks
+        );
+        control.backing_path = Some(shown);
+        Ok(())
+    }
+
+    /// Detaches the store (`backing_dev` = `none`): `EBUSY` while any page lives on it.
+    /// Detaching when none is attached does nothing.
+    fn detach(&self) -> Result {
+        let mut control = self.control.lock();
+        if control.backing_path.is_none() {
+            return Ok(());
+        }
+        if let Some(meta) = self.meta() {
+            if let Some(backing) = meta.backing.try_get() {
+                // From here no block is handed out; `EBUSY` if one is in use.
+                backing.close()?;
+            }
+            // Waits for the requests that still hold the store; none can need a block.
+            drop(meta.backing.retire());
+        }
+        control.backing = None;
+        control.backing_path = None;
+        pr_info!("rzram{}: backing device detached\n", self.id);
+        Ok(())
+    }
+
+    /// Writes the path of the attached store, or `none`, to `w`.
+    pub(crate) fn write_backing(&self, w: &mut impl core::fmt::Write) -> core::fmt::Result {
+        match &self.control.lock().backing_path {
+            Some(path) => writeln!(w, "{}", BStrDisplay(path)),
+            None => writeln!(w, "none"),
+        }
+    }
+
+    /// Returns the writeback settings for the next `disksize`.
+    pub(crate) fn wb_config(&self) -> WbConfig {
+        self.control.lock().wb
+    }
+
+    /// Sets `compressed_writeback`: `EBUSY` once initialised.
+    pub(crate) fn set_compressed_wb(&self, on: bool) -> Result {
+        let mut control = self.control.lock();
+        if self.is_initialised() {
+            return Err(EBUSY);
+        }
+        control.wb.compressed = on;
+        Ok(())
+    }
+
+    /// Sets `inline_writeback`; it applies at once if the device is initialised.
+    pub(crate) fn set_inline_wb(&self, on: bool) {
+        let mut control = self.control.lock();
+        control.wb.inline = on;
+        if let Some(meta) = self.meta() {
+            meta.inline_wb.store(on, Relaxed);
+        }
+    }
+
+    /// Writes back the pages `scans` select (`writeback`); one run at a time. `EINVAL` if the
+    /// device is not initialised, `ENODEV` without a store.
+    pub(crate) fn writeback(&self, scans: &[Scan]) -> Result<u64> {
+        let _run = self.writeback.lock();
+        let meta = self.meta().ok_or(EINVAL)?;
+        writeback::run(&meta, &self.budget, scans)
+    }
+}
+
+/// Shows bytes as text, replacing what is not UTF-8.
+pub(crate) struct BStrDisplay<'a>(pub(crate) &'a [u8]);
+
+impl core::fmt::Display for BStrDisplay<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            if !chunk.invalid().is_empty() {
+                f.write_str("\u{fffd}")?;
+            }
         }
         Ok(())
     }

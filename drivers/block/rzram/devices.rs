@@ -14,7 +14,7 @@
 //!
 //! [`Device::prepare_removal`]: crate::device::Device::prepare_removal
 
-use crate::{device::Device, sysfs::ATTRIBUTES, Rzram};
+use crate::{backing::Claims, device::Device, sysfs::ATTRIBUTES, Rzram};
 use kernel::{
     block::mq::{
         gen_disk::{Features, GenDisk, GenDiskBuilder},
@@ -35,6 +35,8 @@ const QUEUE_DEPTH: u32 = 128;
 pub(crate) struct Devices {
     #[pin]
     disks: Mutex<KVec<Option<GenDisk<Rzram>>>>,
+    /// The regular files attached as backing stores, shared by every device.
+    claims: Arc<Claims>,
 }
 
 impl Devices {
@@ -42,6 +44,7 @@ impl Devices {
     pub(crate) fn new() -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             disks <- new_mutex!(KVec::new(), "rzram_devices"),
+            claims: Arc::pin_init(Claims::new(), GFP_KERNEL)?,
         })
     }
 
@@ -56,7 +59,7 @@ impl Devices {
         if index == disks.len() {
             disks.push(None, GFP_KERNEL)?;
         }
-        match create_disk(id) {
+        match create_disk(id, self.claims.clone()) {
             Ok(disk) => {
                 disks[index] = Some(disk);
                 Ok(id)
@@ -91,12 +94,12 @@ impl Devices {
 }
 
 /// Creates and adds disk `rzram<id>`, uninitialised (capacity 0).
-fn create_disk(id: u32) -> Result<GenDisk<Rzram>> {
+fn create_disk(id: u32, claims: Arc<Claims>) -> Result<GenDisk<Rzram>> {
     let tagset = Arc::pin_init(
         TagSet::new_with_flags(nr_cpu_ids(), QUEUE_DEPTH, 1, TagSetFlags::BLOCKING),
         GFP_KERNEL,
     )?;
-    let device = Arc::pin_init(Device::new(id), GFP_KERNEL)?;
+    let device = Arc::pin_init(Device::new(id, claims), GFP_KERNEL)?;
     let page = PAGE_SIZE as u32;
     GenDiskBuilder::new()
         .logical_block_size(page)?

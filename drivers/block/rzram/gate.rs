@@ -25,7 +25,6 @@
 
 use core::cell::UnsafeCell;
 use kernel::{
-    new_mutex,
     prelude::*,
     str::CStr,
     sync::{
@@ -35,10 +34,18 @@ use kernel::{
     types::NotThreadSafe,
 };
 
-/// Creates a [`Gate`] whose lockdep map is named `$name`, in a lock class of its own.
+/// Creates a [`Gate`] whose lockdep map is named `$name`, in a lock class of its own, as is its
+/// `owner` mutex (`$name` + `_owner`): gates nest (the backing store's gate is retired while
+/// the meta's is held for reading), so one class for the owners of all gates would make
+/// lockdep see a cycle that is not there.
 macro_rules! new_gate {
     ($name:literal) => {
-        $crate::gate::Gate::new(kernel::c_str!($name), kernel::sync::static_lock_class!())
+        $crate::gate::Gate::new(
+            kernel::c_str!($name),
+            kernel::sync::static_lock_class!(),
+            kernel::c_str!(concat!($name, "_owner")),
+            kernel::sync::static_lock_class!(),
+        )
     };
 }
 pub(crate) use new_gate;
@@ -78,14 +85,19 @@ unsafe impl<T: Send + Sync> Sync for Gate<T> {}
 unsafe impl<T: Send + Sync> Send for Gate<T> {}
 
 impl<T: Send + Sync> Gate<T> {
-    /// Creates an empty gate whose lockdep map is `name` in the class `key`; use
-    /// [`new_gate!`].
-    pub(crate) fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
+    /// Creates an empty gate whose lockdep map is `name` in the class `key`, and whose owner
+    /// mutex is `owner_name` in the class `owner_key`; use [`new_gate!`].
+    pub(crate) fn new(
+        name: &'static CStr,
+        key: Pin<&'static LockClassKey>,
+        owner_name: &'static CStr,
+        owner_key: Pin<&'static LockClassKey>,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
             state: Atomic::new(0),
             value: UnsafeCell::new(None),
             drained <- Completion::new(),
-            owner <- new_mutex!((), "rzram_gate_owner"),
+            owner <- Mutex::new((), owner_name, owner_key),
             dep_map <- LockdepMap::new(name, key),
         })
     }

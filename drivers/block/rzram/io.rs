@@ -11,8 +11,9 @@
 //! edge.
 
 use crate::{
+    defer::DEFER,
     meta::{resched_every, Meta},
-    slot::Slot,
+    slot::{boot_secs, Slot},
     stream::Stream,
 };
 use kernel::{
@@ -28,11 +29,24 @@ use kernel::{
 /// Sectors per device page.
 const PAGE_SECTORS: u64 = 1 << (PAGE_SHIFT - SECTOR_SHIFT as usize);
 
+/// Where a request runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// In `queue_rq`, possibly inside the submitter's bio submission: the backing store cannot
+    /// be used there (see defer.rs).
+    Submitter,
+    /// In the backing store's worker.
+    Worker,
+}
+
 /// Executes `rq` against `meta`.
 ///
 /// Like zram, a failed read or write is reported to the submitter as an I/O error, whatever
 /// the cause (out of memory in the pool, corrupt data); the cause is counted in `io_stat`.
-pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
+///
+/// In the [`Context::Submitter`], a request that needs the backing store stops with
+/// [`DEFER`], to be run again from the start in the store's worker.
+pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>, ctx: Context) -> Result {
     let command = rq.command();
     match command {
         // Nothing is cached: every write is in the pool when it completes.
@@ -47,10 +61,15 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>) -> Result {
     let mut pages = first..first + count;
     let mut data = Cursor::new(rq.segments());
     let result = match command {
-        Command::Read => pages
-            .try_for_each(|index| read_page(meta, index, &mut data))
-            .inspect_err(|_| meta.stats.failed_reads.inc()),
+        Command::Read => match pages.try_for_each(|index| read_page(meta, index, &mut data, ctx)) {
+            Err(e) if e == DEFER => return Err(DEFER),
+            result => result.inspect_err(|_| meta.stats.failed_reads.inc()),
+        },
         Command::Write => {
+            // Huge pages may go to the store: all of the request, then, in its worker.
+            if ctx == Context::Submitter && meta.inline_writeback_possible() {
+                return Err(DEFER);
+            }
             let swap = rq.is_swap();
             pages
                 .try_for_each(|index| write_page(meta, index, &mut data, swap))
@@ -99,21 +118,30 @@ fn page_range(meta: &Meta, sector: u64, bytes: u32) -> Option<(usize, usize)> {
 }
 
 /// Reads page `index` into the request's buffer.
-fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>) -> Result {
+///
+/// A written-back page is read from the backing store, in the store's worker (see defer.rs),
+/// with its slot locked, so that it cannot be freed or rewritten meanwhile.
+fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, ctx: Context) -> Result {
     let mut slot = meta.slots.lock(index)?;
-    let (handle, huge, prio) = match slot.get() {
+    let stream = match slot.get() {
         Slot::Empty => return data.fill(0),
         Slot::Same(word) => return data.fill(*word),
-        Slot::Stored {
-            handle, huge, prio, ..
-        } => (handle, *huge, *prio),
+        Slot::Stored { handle, flags, .. } => {
+            let mut stream = meta.comp(flags.prio()).ok_or(EIO)?.streams.get();
+            meta.load(&mut stream, handle, flags.huge())?;
+            stream
+        }
+        Slot::Backed { .. } if ctx == Context::Submitter => return Err(DEFER),
+        Slot::Backed {
+            block, len, flags, ..
+        } => {
+            let mut stream = meta.comp(flags.prio()).ok_or(EIO)?.streams.get();
+            meta.load_backed(&mut stream, *block, *len)?;
+            stream
+        }
     };
-    let mut stream = meta.comp(prio).ok_or(EIO)?.streams.get();
-    meta.load(&mut stream, handle, huge)?;
     // A read makes the page active again, as in zram.
-    if let Slot::Stored { idle, .. } = slot.get_mut() {
-        *idle = false;
-    }
+    slot.get_mut().touch(boot_secs());
     drop(slot);
     data.write_from(&stream.page)
 }
@@ -123,6 +151,9 @@ fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>) -> Result {
 /// A swap write allocates without entering reclaim and may use the memory reserves: reclaim is
 /// waiting for it to free memory. A bio-based driver such as zram gets this for free, because
 /// the reclaiming task itself runs its write path; a blk-mq request may run in a worker.
+///
+/// With `inline_writeback` on and a backing store attached, a page that does not compress below
+/// the huge class goes to the store instead of taking a whole page of memory in the pool.
 fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> Result {
     let new = {
         let mut stream = meta.primary().streams.get();
@@ -136,17 +167,22 @@ fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> R
                 // Did not compress well enough: keep the page as it is.
                 _ => (&page[..], true),
             };
-            let handle = if swap {
-                memalloc::with_noreclaim(|| meta.pool.store(bytes))?
-            } else {
-                meta.pool.store(bytes)?
-            };
-            // Like zram, over the limit the write fails and the page is not stored.
-            if !meta.within_limit() {
-                meta.pool.free(handle);
-                return Err(ENOMEM);
+            match huge.then(|| meta.write_inline(bytes)).flatten() {
+                Some(slot) => slot,
+                None => {
+                    let handle = if swap {
+                        memalloc::with_noreclaim(|| meta.pool.store(bytes))?
+                    } else {
+                        meta.pool.store(bytes)?
+                    };
+                    // Like zram, over the limit the write fails and the page is not stored.
+                    if !meta.within_limit() {
+                        meta.free_object(handle);
+                        return Err(ENOMEM);
+                    }
+                    Slot::stored(handle, huge)
+                }
             }
-            Slot::stored(handle, huge)
         }
     };
     let old = match meta.slots.lock(index) {
@@ -155,10 +191,8 @@ fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> R
             slot.replace(new)
         }
         Err(e) => {
-            // Not installed: give the object back.
-            if let Slot::Stored { handle, .. } = new {
-                meta.pool.free(handle);
-            }
+            // Not installed: give the object or the block back, uncounted.
+            meta.discard_uninstalled(new);
             return Err(e);
         }
     };

@@ -10,8 +10,10 @@
 //! [`Gate`]: crate::gate::Gate
 
 use crate::{
+    backing::{Backing, BdStat},
     comp::{Algorithm, Params, MAX_COMPS},
-    slot::{Slot, SlotGuard, SlotTable},
+    gate::{new_gate, Gate},
+    slot::{boot_secs, Flags, Slot, SlotGuard, SlotTable},
     stats::{IoStat, MmStat, Stats},
     stream::{Stream, Streams},
     zspool::{Handle, ZsPool},
@@ -90,6 +92,23 @@ pub(crate) struct Meta {
     pub(crate) huge_class: usize,
     /// The most pages the pool may use; 0 for no limit (`mem_limit`).
     mem_limit_pages: Atomic<u64>,
+    /// The backing store, once attached: published and retired without stopping requests
+    /// (see device.rs). Every block a slot of this meta refers to belongs to it.
+    pub(crate) backing: Pin<KBox<Gate<Backing>>>,
+    /// Written-back pages keep their compressed form (`compressed_writeback`).
+    pub(crate) compressed_wb: bool,
+    /// Huge pages go to the backing store in the write path, when one is attached
+    /// (`inline_writeback`).
+    pub(crate) inline_wb: Atomic<bool>,
+}
+
+/// The writeback settings a meta is built with.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct WbConfig {
+    /// `compressed_writeback`.
+    pub(crate) compressed: bool,
+    /// `inline_writeback`.
+    pub(crate) inline: bool,
 }
 
 impl Meta {
@@ -101,6 +120,7 @@ impl Meta {
         disksize: u64,
         comps: &CompConfig,
         mem_limit_pages: u64,
+        wb: WbConfig,
     ) -> Result<KBox<Self>> {
         let pages = usize::try_from(disksize / PAGE_SIZE as u64).map_err(|_| EINVAL)?;
         let name = CString::try_from_fmt(fmt!("rzram{id}"))?;
@@ -124,6 +144,9 @@ impl Meta {
                 stats: Stats::new(),
                 huge_class,
                 mem_limit_pages: Atomic::new(mem_limit_pages),
+                backing: KBox::pin_init(new_gate!("rzram_backing"), GFP_KERNEL)?,
+                compressed_wb: wb.compressed,
+                inline_wb: Atomic::new(wb.inline),
             },
             GFP_KERNEL,
         )?)
@@ -152,28 +175,95 @@ impl Meta {
 
     /// Loads the object `handle` into `stream.page`: decompressed with `stream`'s algorithm,
     /// or copied if `huge`. `EIO` if the object does not give back exactly one page.
+    ///
+    /// `handle` must be held by a slot of this meta (or be about to be installed in one).
     pub(crate) fn load(&self, stream: &mut Stream, handle: &Handle, huge: bool) -> Result {
         let Stream { comp, buf, page } = stream;
-        self.pool.read(handle, buf, |src| {
-            if huge {
-                page.get_mut(..src.len()).ok_or(EIO)?.copy_from_slice(src);
-                if src.len() == PAGE_SIZE {
-                    Ok(())
+        // SAFETY: Every handle of the driver is created by the pool of the meta whose slots
+        // hold it, and only used through that meta, as the caller does here.
+        unsafe {
+            self.pool.read(handle, buf, |src| {
+                if huge {
+                    page.get_mut(..src.len()).ok_or(EIO)?.copy_from_slice(src);
+                    if src.len() == PAGE_SIZE {
+                        Ok(())
+                    } else {
+                        Err(EIO)
+                    }
                 } else {
-                    Err(EIO)
+                    comp.decompress(src, page)
                 }
-            } else {
-                comp.decompress(src, page)
-            }
-        })?
+            })?
+        }
     }
 
-    /// Marks every page in the pool idle (`idle` = `all`); reads and writes clear the mark.
-    pub(crate) fn mark_idle_all(&self) {
+    /// Copies the object `handle` as it is to the start of `buf` and zeroes the rest.
+    ///
+    /// `handle` must be held by a slot of this meta. Takes a stream of the primary algorithm
+    /// for its scratch buffer (slot → stream, as reads).
+    pub(crate) fn copy_object(&self, handle: &Handle, buf: &mut [u8]) -> Result {
+        let (head, tail) = buf.split_at_mut_checked(handle.len()).ok_or(EINVAL)?;
+        tail.fill(0);
+        let mut stream = self.primary.streams.get();
+        // SAFETY: As in `load`: the handle belongs to this meta's pool.
+        unsafe {
+            self.pool
+                .read(handle, &mut stream.buf, |src| head.copy_from_slice(src))
+        }
+    }
+
+    /// Reads the written-back page in block `block` (`len` bytes of it hold the page) into
+    /// `stream.page`, decompressing it with `stream`'s algorithm if `len` is below a page.
+    pub(crate) fn load_backed(&self, stream: &mut Stream, block: u32, len: u16) -> Result {
+        // A slot only refers to a block while the store is attached: it cannot be detached
+        // with blocks in use.
+        let backing = self.backing.try_get().ok_or(EIO)?;
+        let Stream { comp, buf, page } = stream;
+        let len = usize::from(len);
+        if len == PAGE_SIZE {
+            return backing.read(block, page);
+        }
+        let block_buf = buf.get_mut(..PAGE_SIZE).ok_or(EIO)?;
+        backing.read(block, block_buf)?;
+        comp.decompress(block_buf.get(..len).ok_or(EIO)?, page)
+    }
+
+    /// Writes a huge page to the backing store in the write path (`inline_writeback`) and
+    /// returns its slot; `None` if the option is off, no store is attached, the store is full
+    /// or the write failed (the page then goes to the pool).
+    pub(crate) fn write_inline(&self, page: &[u8]) -> Option<Slot> {
+        if !self.inline_wb.load(Relaxed) {
+            return None;
+        }
+        let backing = self.backing.try_get()?;
+        let block = backing.alloc()?;
+        if backing.write(block, page).is_err() {
+            backing.free(block);
+            return None;
+        }
+        Some(Slot::Backed {
+            block,
+            len: PAGE_SIZE as u16,
+            flags: Flags::new(true),
+            ac_time: boot_secs(),
+        })
+    }
+
+    /// Returns `true` if a write may put pages on the backing store (`inline_writeback` on and
+    /// a store attached).
+    pub(crate) fn inline_writeback_possible(&self) -> bool {
+        self.inline_wb.load(Relaxed) && self.backing.is_live()
+    }
+
+    /// Marks pages idle (`idle`): every page in the pool if `cutoff` is `None`, otherwise those
+    /// last accessed before `cutoff` (in [`boot_secs`]), clearing the mark of the others.
+    /// Same-filled and written-back pages are left alone, as zram does: nothing post-processes
+    /// them. Reads and writes clear the mark.
+    pub(crate) fn mark_idle(&self, cutoff: Option<u32>) {
         for index in 0..self.slots.pages() {
             if let Ok(mut slot) = self.slots.lock(index) {
-                if let Slot::Stored { idle, .. } = slot.get_mut() {
-                    *idle = true;
+                if let Slot::Stored { flags, ac_time, .. } = slot.get_mut() {
+                    flags.set_idle(cutoff.is_none_or(|cutoff| *ac_time < cutoff));
                 }
             }
             resched_every(index);
@@ -204,32 +294,73 @@ impl Meta {
         match slot {
             Slot::Empty => return,
             Slot::Same(_) => stats.same_pages.inc(),
-            Slot::Stored { handle, huge, .. } => {
+            Slot::Stored { handle, flags, .. } => {
                 stats.compr_data_size.add(handle.len() as u64);
-                if *huge {
+                if flags.huge() {
                     stats.huge_pages.inc();
                     stats.huge_pages_since.inc();
                 }
             }
+            // Written by `inline_writeback`: on the store, not in memory.
+            Slot::Backed { .. } => stats.huge_pages_since.inc(),
         }
         stats.pages_stored.inc();
     }
 
     /// Frees what a slot held and takes it out of the counters.
     pub(crate) fn release(&self, slot: Slot) {
-        let stats = &self.stats;
         match slot {
             Slot::Empty => return,
-            Slot::Same(_) => stats.same_pages.sub(1),
-            Slot::Stored { handle, huge, .. } => {
-                stats.compr_data_size.sub(handle.len() as u64);
-                if huge {
-                    stats.huge_pages.sub(1);
+            Slot::Same(_) => self.stats.same_pages.sub(1),
+            Slot::Stored { .. } => self.release_written_back(slot),
+            Slot::Backed { block, .. } => {
+                if let Some(backing) = self.backing.try_get() {
+                    backing.free(block);
                 }
-                self.pool.free(handle);
             }
         }
-        stats.pages_stored.sub(1);
+        self.stats.pages_stored.sub(1);
+    }
+
+    /// Frees the object of a stored page that was written back, or is being freed: the page
+    /// leaves memory but, when written back, still counts as stored (`orig_data_size`), as in
+    /// zram.
+    pub(crate) fn release_written_back(&self, slot: Slot) {
+        if let Slot::Stored { handle, flags, .. } = slot {
+            self.stats.compr_data_size.sub(handle.len() as u64);
+            if flags.huge() {
+                self.stats.huge_pages.sub(1);
+            }
+            // SAFETY: The slot came from this meta's table, whose handles all come from this
+            // meta's pool (see `load`); `handle` is consumed.
+            unsafe { self.pool.free(handle) };
+        }
+    }
+
+    /// Frees an object that was never installed in a slot.
+    pub(crate) fn free_object(&self, handle: Handle) {
+        // SAFETY: The caller got `handle` from this meta's pool (see `load`).
+        unsafe { self.pool.free(handle) };
+    }
+
+    /// Gives back what a slot that was never installed (nor counted) holds.
+    pub(crate) fn discard_uninstalled(&self, slot: Slot) {
+        match slot {
+            Slot::Stored { handle, .. } => self.free_object(handle),
+            Slot::Backed { block, .. } => {
+                if let Some(backing) = self.backing.try_get() {
+                    backing.free(block);
+                }
+            }
+            Slot::Empty | Slot::Same(_) => {}
+        }
+    }
+
+    /// Returns the `bd_stat` counters: zero without a store.
+    pub(crate) fn bd_stat(&self) -> BdStat {
+        self.backing
+            .try_get()
+            .map_or_else(BdStat::default, |b| b.bd_stat())
     }
 
     /// Records the pool's peak after an allocation and checks it against the memory limit.

@@ -142,3 +142,16 @@ pub(crate) fn args(input: &[u8]) -> impl Iterator<Item = Result<(&[u8], &[u8])>>
 pub(crate) fn parse_decimal_u64(input: &[u8]) -> Result<u64> {
     parse_decimal(trim(input))
 }
+
+/// Parses a boolean like the kernel's `kstrtobool()`: a first character of `1`, `y`, `t` or
+/// `e` (either case), or `on`, is true; `0`, `n`, `f`, `d`, or `off` is false (only the first
+/// one or two characters count); `EINVAL` otherwise.
+pub(crate) fn parse_bool(input: &[u8]) -> Result<bool> {
+    match input {
+        [b'1' | b'y' | b'Y' | b't' | b'T' | b'e' | b'E', ..] => Ok(true),
+        [b'0' | b'n' | b'N' | b'f' | b'F' | b'd' | b'D', ..] => Ok(false),
+        [b'o' | b'O', b'n' | b'N', ..] => Ok(true),
+        [b'o' | b'O', b'f' | b'F', ..] => Ok(false),
+        _ => Err(EINVAL),
+    }
+}

@@ -9,7 +9,10 @@
 //! held up. The new object is allocated with `GFP_NOIO`, as in zram, so reclaim cannot need
 //! the slot lock.
 
-use crate::{meta::Meta, slot::Slot};
+use crate::{
+    meta::Meta,
+    slot::{Flags, Slot},
+};
 use kernel::{page::PAGE_SIZE, prelude::*, task::cond_resched};
 
 /// Which pages to recompress and with what (the parameters written to `recompress`).
@@ -54,18 +57,20 @@ pub(crate) fn run(meta: &Meta, req: &Request) -> Result<Outcome> {
             break;
         }
         let mut slot = meta.slots.lock(index)?;
-        let Slot::Stored {
-            handle,
-            huge,
-            prio,
-            idle,
-            incompressible,
-        } = slot.get()
-        else {
+        let Slot::Stored { handle, flags, .. } = slot.get() else {
             continue;
         };
-        let (huge, prio, old_len) = (*huge, *prio, handle.len());
-        if (req.idle && !*idle) || (req.huge && !huge) || *incompressible || prio >= req.prio {
+        let (huge, prio, old_len, ac_time) = (
+            flags.huge(),
+            flags.prio(),
+            handle.len(),
+            slot.get().ac_time().unwrap_or(0),
+        );
+        if (req.idle && !flags.idle())
+            || (req.huge && !huge)
+            || flags.incompressible()
+            || prio >= req.prio
+        {
             continue;
         }
         // Objects that are already small enough.
@@ -78,9 +83,10 @@ pub(crate) fn run(meta: &Meta, req: &Request) -> Result<Outcome> {
             page.copy_from_slice(&stream.page);
         }
         out.tried += 1;
-        // Touched, so no longer idle, whatever comes of it (as zram).
-        if let Slot::Stored { idle, .. } = slot.get_mut() {
-            *idle = false;
+        // Touched, so no longer idle, whatever comes of it (as zram); the access time stays,
+        // since no one used the page.
+        if let Some(flags) = slot.get_mut().flags_mut() {
+            flags.set_idle(false);
         }
         let mut stream = comp.streams.get();
         let stream = &mut *stream;
@@ -97,18 +103,16 @@ pub(crate) fn run(meta: &Meta, req: &Request) -> Result<Outcome> {
         });
         let Some(new_len) = better else {
             // If even the last algorithm cannot help, none will.
-            if let Slot::Stored { incompressible, .. } = slot.get_mut() {
-                *incompressible = highest;
+            if let Some(flags) = slot.get_mut().flags_mut() {
+                flags.set_incompressible(highest);
             }
             continue;
         };
         let handle = meta.pool.store(&stream.buf[..new_len])?;
         let new = Slot::Stored {
             handle,
-            huge: false,
-            prio: req.prio,
-            idle: false,
-            incompressible: false,
+            flags: Flags::default().with_prio(req.prio),
+            ac_time,
         };
         meta.account(&new);
         let old = slot.replace(new);

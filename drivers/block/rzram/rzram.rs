@@ -10,8 +10,10 @@
 //! This file holds the module, its parameters and the blk-mq operations; the request path is
 //! in `io.rs`, a device's lifecycle and locks in `device.rs`.
 
+mod backing;
 mod comp;
 mod control;
+mod defer;
 mod device;
 mod devices;
 mod gate;
@@ -23,6 +25,7 @@ mod slot;
 mod stats;
 mod stream;
 mod sysfs;
+mod writeback;
 mod zspool;
 
 #[cfg(CONFIG_KUNIT)]
@@ -107,12 +110,29 @@ impl Operations for Rzram {
         _is_last: bool,
     ) -> Result {
         let status = match device.meta() {
-            Some(meta) => io::execute(&meta, &rq),
+            Some(meta) => match io::execute(&meta, &rq, io::Context::Submitter) {
+                // The request needs the backing store: its worker runs it (see defer.rs).
+                Err(e) if e == defer::DEFER => {
+                    let Some(backing) = meta.backing.try_get() else {
+                        end_request(rq, Err(EIO));
+                        return Ok(());
+                    };
+                    match defer::defer(backing.queue(), device.into(), rq) {
+                        Ok(()) => return Ok(()),
+                        Err(rq) => {
+                            meta.stats.failed_reads.inc();
+                            end_request(rq, Err(EIO));
+                            return Ok(());
+                        }
+                    }
+                }
+                status => status,
+            },
             // Not initialised, or being reset.
             None => Err(EIO),
         };
-        // We hold the only reference to the request, so ending it cannot fail.
-        mq::Request::end(rq, status).map_err(|_| EIO)
+        end_request(rq, status);
+        Ok(())
     }
 
     fn commit_rqs(_device: ArcBorrow<'_, Device>) {}
@@ -130,5 +150,14 @@ impl Operations for Rzram {
     fn complete(rq: ARef<mq::Request<Self>>) {
         // Requests are ended in `queue_rq`; nothing completes through here.
         let _ = mq::Request::end_ok(rq);
+    }
+}
+
+/// Ends `rq` with `status`. Only the driver holds a request it ends (blk-mq passes the one
+/// reference to `queue_rq`, and the worker of a deferred request takes it from there), so
+/// ending it cannot fail; if it did, the request would be left to the block layer's timeout.
+pub(crate) fn end_request(rq: ARef<mq::Request<Rzram>>, status: Result) {
+    if mq::Request::end(rq, status).is_err() {
+        pr_err!("a request could not be ended\n");
     }
 }

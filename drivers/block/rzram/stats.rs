@@ -171,3 +171,18 @@ pub(crate) fn write_debug_stat(w: &mut impl Write, miss_free: u64) -> fmt::Resul
     writeln!(w, "version: 1")?;
     writeln!(w, "0 {:8}", miss_free)
 }
+
+impl crate::backing::BdStat {
+    /// Writes `bd_stat`: blocks in use, pages read and pages written, in 4 KiB units, each
+    /// right-aligned in eight columns, as zram's.
+    pub(crate) fn write_to(&self, w: &mut impl Write) -> fmt::Result {
+        let units = crate::writeback::UNITS_PER_PAGE;
+        writeln!(
+            w,
+            "{:>8} {:>8} {:>8}",
+            self.count * units,
+            self.reads * units,
+            self.writes * units
+        )
+    }
+}

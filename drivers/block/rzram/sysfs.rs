@@ -6,17 +6,21 @@
 //! Documentation/ABI/testing/sysfs-block-rzram.
 
 use crate::{
+    backing::BdStat,
     comp::{select_prio, Algorithm, Params, MAX_COMPS},
     device::Device,
     parse,
     recompress::{self, Request},
+    slot::boot_secs,
     stats::{write_debug_stat, IoStat, MmStat},
+    writeback::{self, UNITS_PER_PAGE},
     Rzram,
 };
 use core::fmt::Write;
 use kernel::{
     block::mq::{gen_disk::DiskRef, AttributeOperations},
     prelude::*,
+    sync::atomic::Relaxed,
     sysfs::ShowBuffer,
 };
 
@@ -34,6 +38,14 @@ const ALGORITHM_PARAMS: u32 = 10;
 const RECOMP_ALGORITHM: u32 = 11;
 const RECOMPRESS: u32 = 12;
 const IDLE: u32 = 13;
+const BACKING_DEV: u32 = 14;
+const WRITEBACK: u32 = 15;
+const BD_STAT: u32 = 16;
+const WRITEBACK_LIMIT: u32 = 17;
+const WRITEBACK_LIMIT_ENABLE: u32 = 18;
+const WRITEBACK_BATCH_SIZE: u32 = 19;
+const COMPRESSED_WRITEBACK: u32 = 20;
+const INLINE_WRITEBACK: u32 = 21;
 
 kernel::disk_attributes! {
     pub(crate) static ATTRIBUTES: Rzram = [
@@ -51,6 +63,14 @@ kernel::disk_attributes! {
         (c"recomp_algorithm", 0o644, RECOMP_ALGORITHM),
         (c"recompress", 0o200, RECOMPRESS),
         (c"idle", 0o200, IDLE),
+        (c"backing_dev", 0o644, BACKING_DEV),
+        (c"writeback", 0o200, WRITEBACK),
+        (c"bd_stat", 0o444, BD_STAT),
+        (c"writeback_limit", 0o644, WRITEBACK_LIMIT),
+        (c"writeback_limit_enable", 0o644, WRITEBACK_LIMIT_ENABLE),
+        (c"writeback_batch_size", 0o644, WRITEBACK_BATCH_SIZE),
+        (c"compressed_writeback", 0o644, COMPRESSED_WRITEBACK),
+        (c"inline_writeback", 0o644, INLINE_WRITEBACK),
     ];
 }
 
@@ -116,6 +136,25 @@ impl AttributeOperations for Rzram {
                 let miss_free = device.meta().map_or(0, |m| m.stats.miss_free.get());
                 write_debug_stat(buf, miss_free)?
             }
+            BACKING_DEV => device.write_backing(buf)?,
+            BD_STAT => {
+                // A store attached before `disksize` has done nothing yet: zeros.
+                let stat = device.meta().map_or_else(BdStat::default, |m| m.bd_stat());
+                stat.write_to(buf)?
+            }
+            WRITEBACK_LIMIT => writeln!(buf, "{}", device.budget.limit.load(Relaxed))?,
+            WRITEBACK_LIMIT_ENABLE => {
+                writeln!(buf, "{}", u32::from(device.budget.enabled.load(Relaxed)))?
+            }
+            WRITEBACK_BATCH_SIZE => writeln!(buf, "{}", device.budget.batch_size.load(Relaxed))?,
+            COMPRESSED_WRITEBACK => {
+                let on = match device.meta().map(|m| m.compressed_wb) {
+                    Some(on) => on,
+                    None => device.wb_config().compressed,
+                };
+                writeln!(buf, "{}", u32::from(on))?
+            }
+            INLINE_WRITEBACK => writeln!(buf, "{}", u32::from(device.wb_config().inline))?,
             _ => return Err(EIO),
         }
         Ok(())
@@ -135,13 +174,41 @@ impl AttributeOperations for Rzram {
             ALGORITHM_PARAMS => store_algorithm_params(&device, input),
             RECOMP_ALGORITHM => store_recomp_algorithm(&device, input),
             RECOMPRESS => store_recompress(&device, input),
-            IDLE => {
-                // Without access-time tracking, zram takes only `all` too (`sysfs_streq()`:
-                // one trailing newline allowed).
-                if input.strip_suffix(b"\n").unwrap_or(input) != b"all" {
+            IDLE => store_idle(&device, input),
+            BACKING_DEV => device.set_backing(input),
+            WRITEBACK => {
+                let meta = device.meta().ok_or(EINVAL)?;
+                let pages = meta.slots.pages();
+                drop(meta);
+                let scans = writeback::parse_request(input, pages)?;
+                device.writeback(&scans).map(|_| ())
+            }
+            WRITEBACK_LIMIT => {
+                // As zram: rounded down to whole pages (a no-op with 4 KiB pages, where a
+                // page is one unit).
+                let units = parse::parse_decimal_u64(input).map_err(|_| EINVAL)?;
+                #[allow(clippy::modulo_one)]
+                let units = units - units % UNITS_PER_PAGE;
+                device.budget.limit.store(units, Relaxed);
+                Ok(())
+            }
+            WRITEBACK_LIMIT_ENABLE => {
+                let on = parse::parse_decimal_u64(input).map_err(|_| EINVAL)?;
+                device.budget.enabled.store(on != 0, Relaxed);
+                Ok(())
+            }
+            WRITEBACK_BATCH_SIZE => {
+                let size = u32::try_from(parse::parse_decimal_u64(input).map_err(|_| EINVAL)?)
+                    .map_err(|_| EINVAL)?;
+                if size == 0 {
                     return Err(EINVAL);
                 }
-                device.meta().ok_or(EINVAL)?.mark_idle_all();
+                device.budget.batch_size.store(size, Relaxed);
+                Ok(())
+            }
+            COMPRESSED_WRITEBACK => device.set_compressed_wb(parse::parse_bool(input)?),
+            INLINE_WRITEBACK => {
+                device.set_inline_wb(parse::parse_bool(input)?);
                 Ok(())
             }
             MEM_LIMIT => {
@@ -163,6 +230,28 @@ impl AttributeOperations for Rzram {
             _ => Err(EIO),
         }
     }
+}
+
+/// `idle`: `all`, or an age N in seconds (decimal, or hex with `0x`): pages not accessed for N
+/// seconds are marked idle, the others unmarked, as zram with access-time tracking does
+/// (which rzram always has). An age at or beyond the uptime marks nothing and succeeds, even
+/// before `disksize`, as in zram; otherwise `EINVAL` before `disksize`.
+fn store_idle(device: &Device, input: &[u8]) -> Result {
+    let input = input.strip_suffix(b"\n").unwrap_or(input);
+    let cutoff = if input == b"all" {
+        None
+    } else {
+        let age =
+            u32::try_from(parse::parse_u64(input).map_err(|_| EINVAL)?).map_err(|_| EINVAL)?;
+        let uptime = boot_secs();
+        // No page can be older than the system.
+        if age >= uptime {
+            return Ok(());
+        }
+        Some(uptime - age)
+    };
+    device.meta().ok_or(EINVAL)?.mark_idle(cutoff);
+    Ok(())
 }
 
 /// Looks an algorithm up by the name given as an argument; `EINVAL` if there is none.

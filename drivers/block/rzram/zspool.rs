@@ -2,34 +2,16 @@
 
 //! A safe wrapper over a zsmalloc pool.
 //!
-//! Objects are identified by a [`Handle`], which only [`ZsPool::alloc`] creates and which
-//! remembers its pool, so a handle can never be freed or read through another pool.
+//! Objects are identified by a [`Handle`], which only [`ZsPool::store`] creates. A handle is
+//! ten bytes, so that a slot holding one stays within zram's sixteen; it does not record its
+//! pool, so reading or freeing it through another pool is the caller's to rule out: those
+//! methods are `unsafe`. The driver keeps each pool's handles in the slots of the one meta that
+//! owns the pool.
 //!
 //! C header: [`include/linux/zsmalloc.h`](srctree/include/linux/zsmalloc.h)
 
 use core::{num::NonZeroUsize, ptr::NonNull};
-use kernel::{
-    bindings,
-    page::PAGE_SIZE,
-    prelude::*,
-    sync::atomic::{Atomic, Relaxed},
-};
-
-/// Gives every pool its own number, so handles can be checked against their pool. Numbers
-/// are never reused: once they run out (after 2^32 - 1 pools), creating a pool fails.
-static NEXT_POOL_ID: Atomic<u32> = Atomic::new(1);
-
-/// Takes the next pool number, or `ENOSPC` if none is left.
-fn next_pool_id() -> Result<u32> {
-    let mut id = NEXT_POOL_ID.load(Relaxed);
-    loop {
-        let next = id.checked_add(1).ok_or(ENOSPC)?;
-        match NEXT_POOL_ID.cmpxchg(id, next, Relaxed) {
-            Ok(_) => return Ok(id),
-            Err(now) => id = now,
-        }
-    }
-}
+use kernel::{bindings, page::PAGE_SIZE, prelude::*};
 
 /// GFP flags for allocations in the I/O path: no I/O recursion, no warning on failure (the
 /// request fails with `ENOMEM` instead), and pages that zsmalloc may place in high or movable
@@ -39,20 +21,33 @@ const GFP_IO_PATH: bindings::gfp_t =
 
 /// An object allocated in a [`ZsPool`].
 ///
+/// Packed to two-byte alignment (ten bytes) so that a [`Slot`] holding it, with its flags and
+/// access time, fits in sixteen bytes. Fields are only ever copied out, never borrowed.
+///
 /// # Invariants
 ///
-/// `raw` is a live zsmalloc handle of the pool numbered `pool`, of `len` bytes.
+/// `raw` is a live zsmalloc handle, of the pool that created it, of `len` bytes (1 to
+/// `PAGE_SIZE`).
+///
+/// [`Slot`]: crate::slot::Slot
 #[derive(Debug)]
+#[repr(C, packed(2))]
 pub(crate) struct Handle {
     raw: NonZeroUsize,
-    pool: u32,
-    len: u32,
+    len: u16,
 }
 
 impl Handle {
     /// Returns the size of the object in bytes.
     pub(crate) fn len(&self) -> usize {
-        self.len as usize
+        usize::from(self.len)
+    }
+
+    /// Returns the raw zsmalloc handle.
+    fn raw(&self) -> usize {
+        // Copied out: a reference to a field of a packed struct may be unaligned.
+        let raw = self.raw;
+        raw.get()
     }
 }
 
@@ -60,11 +55,9 @@ impl Handle {
 ///
 /// # Invariants
 ///
-/// `pool` is a pool created by `zs_create_pool()` and owned by `self`; no other pool ever
-/// had or will have `id`.
+/// `pool` is a pool created by `zs_create_pool()` and owned by `self`.
 pub(crate) struct ZsPool {
     pool: NonNull<bindings::zs_pool>,
-    id: u32,
 }
 
 // SAFETY: zsmalloc pools may be used from any thread; all their functions
@@ -76,13 +69,11 @@ unsafe impl Sync for ZsPool {}
 impl ZsPool {
     /// Creates a pool called `name` (shown in /sys/kernel/debug/zsmalloc/).
     pub(crate) fn new(name: &CStr) -> Result<Self> {
-        let id = next_pool_id()?;
         // SAFETY: `name` is a valid C string; zsmalloc copies it.
         let pool = unsafe { bindings::zs_create_pool(name.as_char_ptr()) };
         let pool = NonNull::new(pool).ok_or(ENOMEM)?;
-        // INVARIANT: The pool was just created; `next_pool_id` never hands out
-        // a number twice.
-        Ok(Self { pool, id })
+        // INVARIANT: The pool was just created and is ours.
+        Ok(Self { pool })
     }
 
     /// Allocates an object and fills it with `data`.
@@ -118,44 +109,49 @@ impl ZsPool {
                 data.len(),
             )
         };
-        // INVARIANT: `raw` is a live handle of this pool of `data.len()` bytes.
+        // INVARIANT: `raw` is a live handle of this pool of `data.len()` bytes, which is at
+        // most `PAGE_SIZE` and so fits in 16 bits.
         Ok(Handle {
             raw,
-            pool: self.id,
-            len: data.len() as u32,
+            len: data.len() as u16,
         })
     }
 
     /// Frees the object `handle`.
-    pub(crate) fn free(&self, handle: Handle) {
-        if handle.pool != self.id {
-            // A driver bug; leaking is the only safe answer.
-            pr_err!("rzram: handle freed through the wrong pool\n");
-            return;
-        }
-        // SAFETY: By the type invariants `handle.raw` is a live object of this
-        // pool; `handle` is consumed, so it cannot be used again.
-        unsafe { bindings::zs_free(self.pool.as_ptr(), handle.raw.get()) };
+    ///
+    /// # Safety
+    ///
+    /// `handle` must have been created by this pool's [`ZsPool::store`].
+    pub(crate) unsafe fn free(&self, handle: Handle) {
+        // SAFETY: By the type invariants `handle.raw` is a live object of the pool that
+        // created it, which is this one by the safety requirements; `handle` is consumed, so
+        // it cannot be used again.
+        unsafe { bindings::zs_free(self.pool.as_ptr(), handle.raw()) };
     }
 
     /// Calls `f` with the bytes of the object `handle`. `scratch` (at least a page) is used
     /// when the object spans two pages. `f` runs in atomic context and must not sleep.
-    pub(crate) fn read<R>(
+    ///
+    /// # Safety
+    ///
+    /// `handle` must have been created by this pool's [`ZsPool::store`].
+    pub(crate) unsafe fn read<R>(
         &self,
         handle: &Handle,
         scratch: &mut [u8],
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<R> {
-        if handle.pool != self.id || scratch.len() < handle.len() {
+        if scratch.len() < handle.len() {
             return Err(EINVAL);
         }
         let len = handle.len();
-        // SAFETY: `handle.raw` is a live object of this pool of `len` bytes and
-        // `scratch` has room for `len` bytes in case zsmalloc must copy.
+        // SAFETY: `handle.raw` is a live object of `len` bytes of its pool, this one by the
+        // safety requirements, and `scratch` has room for `len` bytes in case zsmalloc must
+        // copy.
         let mem = unsafe {
             bindings::zs_obj_read_begin(
                 self.pool.as_ptr(),
-                handle.raw.get(),
+                handle.raw(),
                 len,
                 scratch.as_mut_ptr().cast(),
             )
@@ -165,7 +161,7 @@ impl ZsPool {
         let bytes = unsafe { core::slice::from_raw_parts(mem.cast::<u8>(), len) };
         let ret = f(bytes);
         // SAFETY: Ends the read started above with the same arguments.
-        unsafe { bindings::zs_obj_read_end(self.pool.as_ptr(), handle.raw.get(), len, mem) };
+        unsafe { bindings::zs_obj_read_end(self.pool.as_ptr(), handle.raw(), len, mem) };
         Ok(ret)
     }
 
