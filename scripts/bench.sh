@@ -7,4 +7,5 @@
 # Usage: scripts/bench.sh [MiB] [algorithms...]   (default: 128 MiB, lz4 and zstd)
 set -euo pipefail
 
-exec bash "$(dirname "$0")/run-base.sh" 1G tests/guest/bench/compare.sh "$@"
+# The disk is the backing store of the inline_writeback comparison.
+exec bash "$(dirname "$0")/run-base.sh" 1G --disk 1G tests/guest/bench/compare.sh "$@"

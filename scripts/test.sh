@@ -39,13 +39,19 @@ not_ok() {
 	printf 'FAILED %s\n' "$*"
 }
 
+complete=0
 summary() {
+	# Stopped by an error before the end: say so, and fail.
+	if ((complete == 0)); then
+		not_ok "test.sh stopped early (see above)"
+	fi
 	echo
 	for f in "${failures[@]}"; do
 		echo "failed: $f"
 	done
 	echo "$passed passed, $failed failed"
-	((failed == 0))
+	# An EXIT trap does not change the exit status unless it exits itself.
+	if ((failed > 0)); then exit 1; fi
 }
 trap 'summary' EXIT
 
@@ -59,6 +65,11 @@ if rustfmt --check --edition 2021 --config-path "$ksrc/.rustfmt.toml" "${rust_fi
 	ok "rustfmt"
 else
 	not_ok "rustfmt (see $logs/rustfmt.log)"
+fi
+if bash scripts/check-abi.sh >"$logs/abi.log" 2>&1; then
+	ok "ABI files match the attributes in code"
+else
+	not_ok "ABI files and attributes in code differ (see $logs/abi.log)"
 fi
 mapfile -t shell_files < <(git ls-files '*.sh' .ci/run)
 if shellcheck -x "${shell_files[@]}" >"$logs/shellcheck.log" 2>&1; then
@@ -101,7 +112,7 @@ run_scenario() {
 	local log="$logs/$variant-$name.log"
 	# A scenario asks for extra VM options (disks) in a "# rzram-vm:" header line.
 	local -a extra=()
-	read -ra extra < <(sed -n 's/^# rzram-vm: //p' "$file" | head -n1)
+	read -ra extra < <(sed -n 's/^# rzram-vm: //p' "$file" | head -n1) || true
 	echo "--- $variant: $name"
 	bash scripts/run-vm.sh --kernel "$kdir" --module "$ko" --mem "$mem" --timeout 1200 \
 		"${extra[@]}" --log "$log" "$file" >/dev/null 2>"$log.host" || rc=$?
@@ -151,9 +162,17 @@ for variant in $variants; do
 			not_ok "clippy (see $logs/clippy.log)"
 		fi
 	fi
+	ran=0 expected=0
 	for file in tests/guest/*.sh; do
 		[[ -z "$only" || "$(basename "$file" .sh)" == "$only" ]] || continue
 		[[ "$(basename "$file")" == smoke-zram.sh ]] && continue
+		expected=$((expected + 1))
 		run_scenario "$variant" "$kdir" "$ko" "$file"
+		ran=$((ran + 1))
 	done
+	# A harness that stops early must not look like a pass.
+	if ((ran != expected)); then
+		not_ok "$variant: only $ran of $expected scenarios ran"
+	fi
 done
+complete=1

@@ -20,6 +20,11 @@ check_eq "debug_stat is in zram's version 1 format" "version: 1|0        0" \
 	"$(tr '\n' '|' <$sys/debug_stat | sed 's/|$//')"
 
 write_fails "mem_limit garbage is EINVAL" "Invalid argument" $sys/mem_limit 4Q
+write_fails "a mem_limit that rounds up past 64 bits is ERANGE" "out of range" $sys/mem_limit \
+	0xFFFFFFFFFFFFFFFF
+check "the largest page-aligned mem_limit is taken and shown" sh -c \
+	"echo 0xFFFFFFFFFFFFF000 >$sys/mem_limit && test \"\$(awk '{ print \$4 }' $sys/mm_stat)\" = 18446744073709547520"
+echo 0 >$sys/mem_limit
 write_fails "compact before disksize is EINVAL" "Invalid argument" $sys/compact 1
 echo 4M >$sys/mem_limit
 check_eq "mem_limit set before disksize shows in mm_stat" 4194304 "$(field 4 $sys/mm_stat)"

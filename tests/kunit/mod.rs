@@ -12,3 +12,4 @@ mod parse;
 mod recompress;
 mod slot;
 mod stats;
+mod writeback;

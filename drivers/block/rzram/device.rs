@@ -257,15 +257,20 @@ impl Device {
     }
 
     /// Sets the memory limit to `bytes`, rounded up to a page (0: none). It applies at once
-    /// if the device is initialised, and otherwise from `disksize` on.
-    pub(crate) fn set_mem_limit(&self, bytes: u64) {
-        let pages = bytes.div_ceil(PAGE_SIZE as u64);
+    /// if the device is initialised, and otherwise from `disksize` on. `ERANGE` if rounding
+    /// up does not fit in 64 bits (so the limit in bytes always does).
+    pub(crate) fn set_mem_limit(&self, bytes: u64) -> Result {
+        let pages = bytes
+            .checked_next_multiple_of(PAGE_SIZE as u64)
+            .ok_or(ERANGE)?
+            / PAGE_SIZE as u64;
         let mut control = self.control.lock();
         control.mem_limit_pages = pages;
         // Under `control`, so neither `init` nor `reset` runs meanwhile.
         if let Some(meta) = self.meta() {
             meta.set_mem_limit(pages);
         }
+        Ok(())
     }
 
     /// Checks whether the disk may be opened: not while a reset runs.

@@ -119,8 +119,14 @@ impl Operations for Rzram {
                     };
                     match defer::defer(backing.queue(), device.into(), rq) {
                         Ok(()) => return Ok(()),
+                        // No memory to hand it over: it fails, counted as the request path
+                        // would count it.
                         Err(rq) => {
-                            meta.stats.failed_reads.inc();
+                            if rq.command() == mq::Command::Write {
+                                meta.stats.failed_writes.inc();
+                            } else {
+                                meta.stats.failed_reads.inc();
+                            }
                             end_request(rq, Err(EIO));
                             return Ok(());
                         }

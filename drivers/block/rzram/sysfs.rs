@@ -211,10 +211,7 @@ impl AttributeOperations for Rzram {
                 device.set_inline_wb(parse::parse_bool(input)?);
                 Ok(())
             }
-            MEM_LIMIT => {
-                device.set_mem_limit(parse::parse_size(input)?);
-                Ok(())
-            }
+            MEM_LIMIT => device.set_mem_limit(parse::parse_size(input)?),
             MEM_USED_MAX => {
                 parse::parse_zero(input)?;
                 if let Some(meta) = device.meta() {

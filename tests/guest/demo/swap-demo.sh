@@ -3,7 +3,9 @@
 #
 # Demonstration (not a test): rzram0 as compressed swap. A process in a 64 MiB memory cgroup
 # fills and verifies 256 MiB, so most of it goes to rzram0. Shows /proc/swaps and mm_stat
-# while pages are swapped out, and ends with rzram0 as active swap and its mm_stat.
+# while pages are swapped out; then attaches a backing store (/dev/vda) to the initialised,
+# in-use device, writes idle pages back to it and shows bd_stat; ends with rzram0 as active
+# swap and its mm_stat.
 set -eu
 # shellcheck source=tests/guest/lib/check.sh
 . /guest/lib/check.sh
@@ -28,7 +30,19 @@ done
 echo "demo: while memhog runs:"
 cat /proc/swaps
 echo "demo: mm_stat $(cat /sys/block/rzram0/mm_stat)"
+
+# The backing store, attached after init while the device is in use as swap (zram refuses
+# this), and a writeback of the pages idle since the mark.
+echo /dev/vda >/sys/block/rzram0/backing_dev
+echo "demo: backing_dev $(cat /sys/block/rzram0/backing_dev), attached after disksize"
+echo all >/sys/block/rzram0/idle
+sleep 2
+echo idle >/sys/block/rzram0/writeback || true
+echo "demo: after writeback idle:"
+echo "demo: bd_stat (bd_count bd_reads bd_writes, 4 KiB units) $(cat /sys/block/rzram0/bd_stat)"
+echo "demo: mm_stat $(cat /sys/block/rzram0/mm_stat)"
 wait "$hog"
+echo "demo: bd_stat after memhog verified its pages $(cat /sys/block/rzram0/bd_stat)"
 
 echo
 echo "demo: /proc/swaps"
