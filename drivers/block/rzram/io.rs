@@ -66,14 +66,11 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>, ctx: Context)
             result => result.inspect_err(|_| meta.stats.failed_reads.inc()),
         },
         Command::Write => {
-            // Huge pages may go to the store: all of the request, then, in its worker.
-            if ctx == Context::Submitter && meta.inline_writeback_possible() {
-                return Err(DEFER);
-            }
             let swap = rq.is_swap();
-            pages
-                .try_for_each(|index| write_page(meta, index, &mut data, swap))
-                .inspect_err(|_| meta.stats.failed_writes.inc())
+            match pages.try_for_each(|index| write_page(meta, index, &mut data, swap, ctx)) {
+                Err(e) if e == DEFER => return Err(DEFER),
+                result => result.inspect_err(|_| meta.stats.failed_writes.inc()),
+            }
         }
         _ => {
             meta.stats.notify_free.add(count as u64);
@@ -153,8 +150,15 @@ fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, ctx: Context) -> 
 /// the reclaiming task itself runs its write path; a blk-mq request may run in a worker.
 ///
 /// With `inline_writeback` on and a backing store attached, a page that does not compress below
-/// the huge class goes to the store instead of taking a whole page of memory in the pool.
-fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> Result {
+/// the huge class goes to the store instead of taking a whole page of memory in the pool; in
+/// the [`Context::Submitter`] that stops the request with [`DEFER`] first.
+fn write_page(
+    meta: &Meta,
+    index: usize,
+    data: &mut Cursor<'_>,
+    swap: bool,
+    ctx: Context,
+) -> Result {
     let new = {
         let mut stream = meta.primary().streams.get();
         let Stream { comp, buf, page } = &mut *stream;
@@ -167,6 +171,12 @@ fn write_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, swap: bool) -> R
                 // Did not compress well enough: keep the page as it is.
                 _ => (&page[..], true),
             };
+            // A huge page that may go to the store: the request goes to the store's worker,
+            // which writes it again from its first page (the pages before this one are
+            // written twice, with the same data).
+            if huge && ctx == Context::Submitter && meta.inline_writeback_possible() {
+                return Err(DEFER);
+            }
             match huge.then(|| meta.write_inline(bytes)).flatten() {
                 Some(slot) => slot,
                 None => {
