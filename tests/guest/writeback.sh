@@ -236,6 +236,30 @@ dd if=/tmp/random of=/dev/rzram0 bs=64k oflag=direct 2>/dev/null
 check_eq "with the option off, rewrites stay in memory and free the blocks" 0 "$(bd 1)"
 echo 1 >$z/reset
 
+# Inline writeback to a store attached after init while a verifying writer runs.
+echo 1 >$z/inline_writeback
+echo 32M >$z/disksize
+rm -f /tmp/stop /tmp/io.out
+(
+	n=0
+	while [ ! -e /tmp/stop ]; do
+		dd if=/tmp/random of=/dev/rzram0 bs=64k oflag=direct 2>/dev/null
+		dd if=/dev/rzram0 of=/tmp/back.io bs=64k count=16 iflag=direct 2>/dev/null
+		cmp -s /tmp/random /tmp/back.io || { echo "FAIL round $n" >/tmp/io.out; exit 1; }
+		n=$((n + 1))
+	done
+	echo "ok rounds $n" >/tmp/io.out
+) &
+sleep 1
+check "attach while the writer runs, inline_writeback on" sh -c "echo /dev/vda >$z/backing_dev"
+sleep 2
+touch /tmp/stop
+wait
+check "the writer saw exact data across the attach" grep -q '^ok rounds' /tmp/io.out
+check "huge pages went to the store once it was attached" test "$(bd 3)" -gt 0
+readback /dev/rzram0 /tmp/random "the pages read back exact after the attach"
+echo 1 >$z/reset
+
 # --- a failing store ---------------------------------------------------------------------------
 echo /dev/vda >$z/backing_dev
 echo 32M >$z/disksize

@@ -14,28 +14,57 @@
 //!
 //! # Locks
 //!
-//! | lock                  | protects                                   | taken by                        |
-//! |-----------------------|--------------------------------------------|---------------------------------|
-//! | `Devices::disks`      | the registry of disks (`devices.rs`)       | load, unload, hot_add/remove    |
-//! | `Device::control`     | `Control`; serialises init and reset       | sysfs stores and shows          |
-//! | `Gate::owner`         | publishing and retiring the meta           | init and reset, under `control` |
-//! | `Device::meta` (gate) | the meta; lockdep class `rzram_meta`       | read: every [`GateRef`];        |
-//! |                       |                                            | write: `reset`, under `control` |
-//! | disk `open_mutex`     | opens; makes `openers()` stable            | open, reset (to set `claimed`)  |
-//! | slot stripe mutexes   | the slots of one stripe                    | I/O path; `idle`, `recompress`  |
-//! | stream mutexes        | one compression stream                     | I/O path; `recompress`          |
+//! | lock                     | protects                                | taken by                          |
+//! |--------------------------|-----------------------------------------|-----------------------------------|
+//! | `Devices::disks`         | the registry of disks (`devices.rs`)    | load, unload, hot_add/remove      |
+//! | `Device::control`        | `Control`; serialises init, reset,      | sysfs stores and shows            |
+//! |                          | attach and detach                       |                                   |
+//! | `Device::writeback`      | one `writeback` run at a time           | `writeback`                       |
+//! | `Claims::files`          | the regular files attached as stores    | attach, store release; a leaf     |
+//! | meta gate's owner        | publishing and retiring the meta        | init and reset, under `control`   |
+//! | meta gate                | the meta; lockdep class `rzram_meta`    | read: every [`GateRef`];          |
+//! |                          |                                         | write: `reset`, under `control`   |
+//! | backing gate's owner     | publishing and retiring the store       | init, attach, detach (`control`)  |
+//! | backing gate             | the store; class `rzram_backing`        | read: requests, writeback, frees; |
+//! |                          |                                         | write: detach, under `control`    |
+//! | disk `open_mutex`        | opens; makes `openers()` stable         | open, reset (to set `claimed`)    |
+//! | slot stripe mutexes      | the slots of one stripe                 | I/O path; `idle`, `recompress`,   |
+//! |                          |                                         | `writeback`                       |
+//! | stream mutexes           | one compression stream                  | I/O path; `recompress`,           |
+//! |                          |                                         | `writeback`                       |
 //!
-//! Order: `Devices::disks` → `control` → disk `open_mutex`, and `control` → `Gate::owner` →
-//! `Device::meta` (never together with `open_mutex`); in the I/O path and `recompress`: slot
-//! stripe → stream, one stream at a time (reads and recompression only). `idle` and
-//! `recompress` reach the meta through the gate like requests do, not under `control`.
+//! Order: `Devices::disks` → `control` → disk `open_mutex`; `control` → meta gate's owner →
+//! meta gate (never together with `open_mutex`); `control` → meta gate (read) → backing
+//! gate's owner → backing gate (attach and detach, with a meta reference taken under
+//! `control`); `writeback` → meta gate (read) → backing gate (read) → slot stripe → stream.
+//! In the I/O path and `recompress`: meta gate (read) → slot stripe → stream → backing gate
+//! (read), one stream at a time. `idle`, `recompress` and `writeback` reach the meta
+//! through the gate like requests do, not under `control`.
 //!
-//! The gate is a lock to lockdep: a [`GateRef`] is a read hold, and `reset` (retiring the
-//! meta) a write hold that waits for every reader. Hence the rule: **never take `control`,
-//! or any lock held around a retirement, while holding a [`GateRef`]**. Taking a reference
-//! under `control` is fine (`set_mem_limit`); the reverse deadlocks against a concurrent
-//! `reset`, and lockdep reports it. Attribute shows that read the configuration therefore
-//! drop their meta reference first (`sysfs.rs`).
+//! The gates are locks to lockdep: a [`GateRef`] is a read hold, and retiring a write hold
+//! that waits for every reader. Hence the rule: **never take `control`, or any lock held
+//! around a retirement, while holding a [`GateRef`]**. Taking a reference under `control` is
+//! fine (`set_mem_limit`, attach, detach); the reverse deadlocks against a concurrent `reset`,
+//! and lockdep reports it. Attribute shows that read the configuration therefore drop their
+//! meta reference first (`sysfs.rs`).
+//!
+//! # Attaching and detaching the store while requests run
+//!
+//! The store is published in the meta's own backing gate (`backing.rs`). Requests never wait
+//! for it: they take a reference with one compare-and-exchange, or find none.
+//!
+//! - Attach opens the store first, then, under `control`, publishes it: a request that took
+//!   its reference before sees no store and needs none (no slot refers to a block yet); one
+//!   after sees it whole (the gate's release/acquire pair).
+//! - Detach, under `control`, closes the store to allocation ([`Backing::close`]: a flag and
+//!   the count of blocks in use, fully ordered against the allocation's own increment, so
+//!   either the allocation sees the flag or the detach sees the block) and gives `EBUSY` if a
+//!   block is in use. Otherwise no slot refers to the store and none can start to, so no
+//!   request can need it; retiring the gate then only waits for references held briefly, and
+//!   the store is dropped (its worker drained, its file closed) after the last one.
+//! - A slot refers to a block only while its store is attached: blocks are handed out by the
+//!   published store only, and detach refuses while any is in use; reset drops the meta, and
+//!   the store with it, only after the last request let go of the meta.
 //!
 //! `claimed` is set by `reset` under the disk's open mutex once it has seen no opener, and
 //! cleared when the reset is done (never, when the device is being removed); `open` (which
