@@ -143,6 +143,19 @@ check_eq "all 192 pages" "$((192 * P))" "$(bd 1)"
 readback /dev/rzram0 /tmp/data "the data is exact after limited writebacks"
 blkdiscard /dev/rzram0
 
+# --- writeback_batch_size ---------------------------------------------------------------
+for size in 1 7 256; do
+	dd if=/tmp/data of=/dev/rzram0 bs=64k oflag=direct 2>/dev/null
+	echo $size >$z/writeback_batch_size
+	check_eq "writeback_batch_size $size is shown" $size "$(cat $z/writeback_batch_size)"
+	echo all >$z/idle
+	echo idle >$z/writeback
+	check_eq "batches of $size write back the 192 pages" "$((192 * P))" "$(bd 1)"
+	readback /dev/rzram0 /tmp/data "the data is exact after batches of $size"
+	blkdiscard /dev/rzram0
+done
+echo 32 >$z/writeback_batch_size
+
 # --- idle by age ----------------------------------------------------------------------------
 dd if=/tmp/data of=/dev/rzram0 bs=4096 count=128 oflag=direct 2>/dev/null
 sleep 5

@@ -107,7 +107,7 @@ pub(crate) struct Backing {
     /// The worker of the requests that use the store (see defer.rs). First, so that it is
     /// drained before the file is closed.
     queue: OwnedQueue,
-    file: BackingFile,
+    file: Arc<BackingFile>,
     /// One bit per block, `blocks` bits in all.
     map: KVVec<Atomic<u64>>,
     blocks: u32,
@@ -126,7 +126,7 @@ impl Backing {
     /// regular file, `EBUSY` if someone else holds it (or another rzram device has the file),
     /// `EINVAL` for an rzram device, a file on one, or an empty store.
     pub(crate) fn open(path: &CStr, device: &Device, claims: &Arc<Claims>) -> Result<Self> {
-        let file = BackingFile::open(path, device)?;
+        let file = Arc::new(BackingFile::open(path, device)?, GFP_KERNEL)?;
         if file.is_on_disk_of(&<RzramModule as kernel::ModuleMetadata>::THIS_MODULE) {
             pr_info!(
                 "rzram{}: an rzram device cannot back an rzram device\n",
@@ -247,8 +247,18 @@ impl Backing {
     /// Writes `buf` (one page, aligned) to block `block`.
     pub(crate) fn write(&self, block: u32, buf: &[u8]) -> Result {
         self.file.write(u64::from(block), buf)?;
-        self.writes.fetch_add(1, Relaxed);
+        self.count_write();
         Ok(())
+    }
+
+    /// Counts a page written to the store by someone holding [`Backing::file`].
+    pub(crate) fn count_write(&self) {
+        self.writes.fetch_add(1, Relaxed);
+    }
+
+    /// Returns the file, for writes that run in the store's worker (`writeback`).
+    pub(crate) fn file(&self) -> &Arc<BackingFile> {
+        &self.file
     }
 
     /// Stops handing out blocks, for a detach: `EBUSY`, and nothing changes, if any block is

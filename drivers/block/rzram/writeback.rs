@@ -10,8 +10,9 @@
 //! so the newer data always wins and the block is given back: no update is lost and no block
 //! leaks.
 //!
-//! Writes go one page at a time, synchronously: `writeback_batch_size` is accepted and shown
-//! as in zram, but it does not change how many writes are in flight (one).
+//! Up to `writeback_batch_size` pages are written at a time, each by a work item on the
+//! store's workqueue; the run waits for the whole batch, installs what was written, and goes
+//! on with the next batch (zram refills its batch as writes complete; rzram goes in rounds).
 
 use crate::{
     backing::Backing,
@@ -20,11 +21,21 @@ use crate::{
     slot::{Flags, Slot},
 };
 use kernel::{
+    block::backing::BackingFile,
+    impl_has_work, new_work,
     page::PAGE_SIZE,
     prelude::*,
-    sync::atomic::{Atomic, Relaxed},
+    sync::{
+        atomic::{Atomic, Full, Relaxed},
+        Arc, Completion,
+    },
     task::cond_resched,
+    workqueue::{Work, WorkItem},
 };
+
+/// The most writes a batch has in flight, whatever `writeback_batch_size` says: each holds a
+/// page of memory until the batch is done.
+const MAX_BATCH: usize = 256;
 
 /// The default `writeback_batch_size`, as zram's.
 pub(crate) const DEFAULT_BATCH_SIZE: u32 = 32;
@@ -193,50 +204,199 @@ impl Budget {
     }
 }
 
+/// The writes of one batch: their results, and a completion for the last one.
+///
+/// # Invariants
+///
+/// `remaining` counts the writes of the batch not finished yet, plus one while the run is
+/// still adding writes; `done` is completed once, when it reaches zero.
+#[pin_data]
+struct Batch {
+    remaining: Atomic<usize>,
+    /// The result of each write, by its place in the batch: 0 or a negative errno.
+    results: KVec<Atomic<i32>>,
+    #[pin]
+    done: Completion,
+}
+
+impl Batch {
+    /// A batch of up to `size` writes, held open by the run.
+    fn new(size: usize) -> Result<Arc<Self>> {
+        let mut results = KVec::with_capacity(size, GFP_KERNEL)?;
+        for _ in 0..size {
+            results.push(Atomic::new(0), GFP_KERNEL)?;
+        }
+        Arc::pin_init(
+            pin_init!(Self {
+                remaining: Atomic::new(1),
+                results,
+                done <- Completion::new(),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Ends one write (or the run's own hold).
+    fn finish_one(&self) {
+        if self.remaining.fetch_sub(1, Full) == 1 {
+            self.done.complete();
+        }
+    }
+}
+
+/// One page on its way to the store, written by the store's worker.
+#[pin_data]
+struct PageWrite {
+    #[pin]
+    work: Work<PageWrite>,
+    file: Arc<BackingFile>,
+    block: u32,
+    buf: KVVec<u8>,
+    batch: Arc<Batch>,
+    pos: usize,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for PageWrite { self.work }
+}
+
+impl WorkItem for PageWrite {
+    type Pointer = Pin<KBox<Self>>;
+
+    fn run(this: Pin<KBox<Self>>) {
+        let result = match this.file.write(u64::from(this.block), &this.buf) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        };
+        if let Some(slot) = this.batch.results.get(this.pos) {
+            slot.store(result, Relaxed);
+        }
+        // Fully ordered: the result is visible to the run once it sees the batch done.
+        this.batch.finish_one();
+    }
+}
+
+/// A page written (or being written) in the current batch.
+struct Pending {
+    index: usize,
+    block: u32,
+    len: u16,
+}
+
 /// Writes back the pages `scans` select to the store of `meta`, within `budget`, and returns
 /// how many were written.
 ///
 /// `ENODEV` without a store. Like zram: `EIO` when the budget is spent with pages left,
 /// `ENOSPC` when the store is full; a failed write of one page is not fatal (the page stays in
-/// memory, the run goes on) but its error is returned at the end.
+/// memory, the run goes on) but the last such error is returned at the end.
 pub(crate) fn run(meta: &Meta, budget: &Budget, scans: &[Scan]) -> Result<u64> {
     let backing = meta.backing.try_get().ok_or(ENODEV)?;
-    let mut buf = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+    let size = (budget.batch_size.load(Relaxed) as usize).clamp(1, MAX_BATCH);
+    let pages = meta.slots.pages();
+    let mut candidates = scans
+        .iter()
+        .flat_map(|scan| (scan.lo..scan.hi.min(pages)).map(move |index| (index, scan.mode)));
+    let mut pending = KVec::with_capacity(size, GFP_KERNEL)?;
     let mut written = 0;
     let mut error = None;
-    'scans: for scan in scans {
-        for index in scan.lo..scan.hi.min(meta.slots.pages()) {
+    let mut stop = false;
+    while !stop {
+        let batch = Batch::new(size)?;
+        // Fill the batch; every write added is waited for below, whatever happens.
+        while pending.len() < size {
+            let Some((index, mode)) = candidates.next() else {
+                stop = true;
+                break;
+            };
             cond_resched();
-            let Some(len) = choose(meta, index, scan.mode, &mut buf)? else {
-                continue;
-            };
-            if budget.spent() {
-                abandon(meta, index);
-                error = Some(EIO);
-                break 'scans;
-            }
-            let Some(block) = backing.alloc() else {
-                abandon(meta, index);
-                error = Some(ENOSPC);
-                break 'scans;
-            };
-            budget.take();
-            if let Err(e) = backing.write(block, &buf) {
-                budget.give_back();
-                backing.free(block);
-                abandon(meta, index);
-                error = Some(e);
-                continue;
-            }
-            if install(meta, &backing, index, block, len)? {
-                written += 1;
+            match start_write(meta, &backing, budget, &batch, pending.len(), index, mode) {
+                // Within the capacity reserved above: does not allocate, cannot fail.
+                Ok(Some(write)) => pending.push(write, GFP_KERNEL)?,
+                Ok(None) => {}
+                Err(e) => {
+                    error = Some(e);
+                    stop = true;
+                    break;
+                }
             }
         }
+        batch.finish_one();
+        batch.done.wait_for_completion();
+        for (pos, write) in pending.iter().enumerate() {
+            let result = batch
+                .results
+                .get(pos)
+                .map_or(EIO.to_errno(), |r| r.load(Relaxed));
+            if result == 0 {
+                backing.count_write();
+                match install(meta, &backing, write.index, write.block, write.len) {
+                    Ok(true) => written += 1,
+                    Ok(false) => {}
+                    Err(e) => error = Some(e),
+                }
+            } else {
+                budget.give_back();
+                backing.free(write.block);
+                abandon(meta, write.index);
+                error = Some(Error::from_errno(result));
+            }
+        }
+        pending.clear();
     }
     match error {
         Some(e) => Err(e),
         None => Ok(written),
     }
+}
+
+/// Chooses page `index` for writeback and starts writing it as write `pos` of `batch`:
+/// `None` if the page is not chosen. `EIO` if the budget is spent, `ENOSPC` if the store is
+/// full, `ENOMEM`; the page is left as it was then.
+fn start_write(
+    meta: &Meta,
+    backing: &Backing,
+    budget: &Budget,
+    batch: &Arc<Batch>,
+    pos: usize,
+    index: usize,
+    mode: Mode,
+) -> Result<Option<Pending>> {
+    let mut buf = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+    let Some(len) = choose(meta, index, mode, &mut buf)? else {
+        return Ok(None);
+    };
+    if budget.spent() {
+        abandon(meta, index);
+        return Err(EIO);
+    }
+    let Some(block) = backing.alloc() else {
+        abandon(meta, index);
+        return Err(ENOSPC);
+    };
+    let write = KBox::pin_init(
+        pin_init!(PageWrite {
+            work <- new_work!("rzram_writeback"),
+            file: backing.file().clone(),
+            block,
+            buf,
+            batch: batch.clone(),
+            pos,
+        }),
+        GFP_KERNEL,
+    );
+    let write = match write {
+        Ok(write) => write,
+        Err(e) => {
+            backing.free(block);
+            abandon(meta, index);
+            return Err(e);
+        }
+    };
+    // Taken before submission, as zram does, so a run never writes past the budget.
+    budget.take();
+    batch.remaining.fetch_add(1, Relaxed);
+    backing.queue().enqueue(write);
+    Ok(Some(Pending { index, block, len }))
 }
 
 /// Chooses page `index` if it is stored and `mode` selects it: marks it pending and copies it
