@@ -188,14 +188,19 @@ impl Backing {
         self.file.path(buf)
     }
 
-    /// Takes a free block, or `None` if the store is full or being detached.
-    pub(crate) fn alloc(&self) -> Option<u32> {
+    /// Returns `true` while a detach has the store closed to allocation.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Relaxed)
+    }
+
+    /// Takes a free block: `ENOSPC` if the store is full, `EBUSY` if it is being detached.
+    pub(crate) fn alloc(&self) -> Result<u32> {
         // Counted before the check of `closed`, and `close` sets `closed` before it reads the
         // count, both fully ordered: one of the two sees the other.
         self.used.fetch_add(1, Full);
         if self.closed.load(Relaxed) {
             self.used.fetch_sub(1, Relaxed);
-            return None;
+            return Err(EBUSY);
         }
         let words = self.map.len();
         let start = self.hint.load(Relaxed) % words.max(1);
@@ -208,15 +213,15 @@ impl Backing {
                 match word.cmpxchg(cur, cur | (1 << bit), Relaxed) {
                     Ok(_) => {
                         self.hint.store(w, Relaxed);
-                        // Below `blocks`, since the bits past it are always set.
-                        return u32::try_from(w * WORD_BITS + bit).ok();
+                        // Below `blocks` (a `u32`), since the bits past it are always set.
+                        return u32::try_from(w * WORD_BITS + bit).map_err(|_| ENOSPC);
                     }
                     Err(now) => cur = now,
                 }
             }
         }
         self.used.fetch_sub(1, Relaxed);
-        None
+        Err(ENOSPC)
     }
 
     /// Gives block `block` back.

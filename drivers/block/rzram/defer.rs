@@ -61,7 +61,7 @@ impl WorkItem for Deferred {
 }
 
 /// Hands `rq` to `queue`, to run in its worker. If there is no memory for that, gives `rq`
-/// back to end it with an error.
+/// back, for `queue_rq` to have the block layer issue it again (`BLK_STS_RESOURCE`).
 pub(crate) fn defer(
     queue: &OwnedQueue,
     device: Arc<Device>,

@@ -60,7 +60,8 @@
 //!   the count of blocks in use, fully ordered against the allocation's own increment, so
 //!   either the allocation sees the flag or the detach sees the block) and gives `EBUSY` if a
 //!   block is in use. Otherwise no slot refers to the store and none can start to, so no
-//!   request can need it; retiring the gate then only waits for references held briefly, and
+//!   request can need it; retiring the gate then only waits for the references still held (a
+//!   `writeback` run stops at its next page once it sees the store closed), and
 //!   the store is dropped (its worker drained, its file closed) after the last one.
 //! - A slot refers to a block only while its store is attached: blocks are handed out by the
 //!   published store only, and detach refuses while any is in use; reset drops the meta, and

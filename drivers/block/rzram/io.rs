@@ -62,13 +62,13 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>, ctx: Context)
     let mut data = Cursor::new(rq.segments());
     let result = match command {
         Command::Read => match pages.try_for_each(|index| read_page(meta, index, &mut data, ctx)) {
-            Err(e) if e == DEFER => return Err(DEFER),
+            Err(e) if e == DEFER && ctx == Context::Submitter => return Err(DEFER),
             result => result.inspect_err(|_| meta.stats.failed_reads.inc()),
         },
         Command::Write => {
             let swap = rq.is_swap();
             match pages.try_for_each(|index| write_page(meta, index, &mut data, swap, ctx)) {
-                Err(e) if e == DEFER => return Err(DEFER),
+                Err(e) if e == DEFER && ctx == Context::Submitter => return Err(DEFER),
                 result => result.inspect_err(|_| meta.stats.failed_writes.inc()),
             }
         }
@@ -171,13 +171,15 @@ fn write_page(
                 // Did not compress well enough: keep the page as it is.
                 _ => (&page[..], true),
             };
-            // A huge page that may go to the store: the request goes to the store's worker,
-            // which writes it again from its first page (the pages before this one are
-            // written twice, with the same data).
-            if huge && ctx == Context::Submitter && meta.inline_writeback_possible() {
+            // A huge page that may go to the store: in the submitter, the request goes to
+            // the store's worker, which writes it again from its first page (the pages before
+            // this one are written twice, with the same data). The same reference decides
+            // and, in the worker, writes.
+            let inline = if huge { meta.inline_store() } else { None };
+            if inline.is_some() && ctx == Context::Submitter {
                 return Err(DEFER);
             }
-            match huge.then(|| meta.write_inline(bytes)).flatten() {
+            match inline.and_then(|backing| meta.write_inline(&backing, bytes)) {
                 Some(slot) => slot,
                 None => {
                     let handle = if swap {

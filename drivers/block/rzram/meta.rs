@@ -12,7 +12,7 @@
 use crate::{
     backing::{Backing, BdStat},
     comp::{Algorithm, Params, MAX_COMPS},
-    gate::{new_gate, Gate},
+    gate::{new_gate, Gate, GateRef},
     slot::{boot_secs, Flags, Slot, SlotGuard, SlotTable},
     stats::{IoStat, MmStat, Stats},
     stream::{Stream, Streams},
@@ -228,15 +228,21 @@ impl Meta {
         comp.decompress(block_buf.get(..len).ok_or(EIO)?, page)
     }
 
-    /// Writes a huge page to the backing store in the write path (`inline_writeback`) and
-    /// returns its slot; `None` if the option is off, no store is attached, the store is full
-    /// or the write failed (the page then goes to the pool).
-    pub(crate) fn write_inline(&self, page: &[u8]) -> Option<Slot> {
+    /// Returns the store that huge pages go to in the write path: `None` unless
+    /// `inline_writeback` is on and a store is attached. The one reference decides both
+    /// whether a request must run in the store's worker and where the page goes there.
+    pub(crate) fn inline_store(&self) -> Option<GateRef<'_, Backing>> {
         if !self.inline_wb.load(Relaxed) {
             return None;
         }
-        let backing = self.backing.try_get()?;
-        let block = backing.alloc()?;
+        self.backing.try_get()
+    }
+
+    /// Writes a huge page to `backing` (from [`Meta::inline_store`]) and returns its slot;
+    /// `None` if the store is full or being detached, or the write failed (the page then goes
+    /// to the pool). Only in the store's worker: the write waits for the store's I/O.
+    pub(crate) fn write_inline(&self, backing: &Backing, page: &[u8]) -> Option<Slot> {
+        let block = backing.alloc().ok()?;
         if backing.write(block, page).is_err() {
             backing.free(block);
             return None;
@@ -247,12 +253,6 @@ impl Meta {
             flags: Flags::new(true),
             ac_time: boot_secs(),
         })
-    }
-
-    /// Returns `true` if a write may put pages on the backing store (`inline_writeback` on and
-    /// a store attached).
-    pub(crate) fn inline_writeback_possible(&self) -> bool {
-        self.inline_wb.load(Relaxed) && self.backing.is_live()
     }
 
     /// Marks pages idle (`idle`): every page in the pool if `cutoff` is `None`, otherwise those

@@ -109,35 +109,37 @@ impl Operations for Rzram {
         rq: ARef<mq::Request<Self>>,
         _is_last: bool,
     ) -> Result {
-        let status = match device.meta() {
-            Some(meta) => match io::execute(&meta, &rq, io::Context::Submitter) {
+        let Some(meta) = device.meta() else {
+            // Not initialised, or being reset.
+            end_request(rq, Err(EIO));
+            return Ok(());
+        };
+        // Twice at most: a request that needs the store finds none only if the store was
+        // detached since, and without a store no request needs one.
+        for _ in 0..2 {
+            match io::execute(&meta, &rq, io::Context::Submitter) {
                 // The request needs the backing store: its worker runs it (see defer.rs).
                 Err(e) if e == defer::DEFER => {
                     let Some(backing) = meta.backing.try_get() else {
-                        end_request(rq, Err(EIO));
-                        return Ok(());
+                        continue;
                     };
-                    match defer::defer(backing.queue(), device.into(), rq) {
-                        Ok(()) => return Ok(()),
-                        // No memory to hand it over: it fails, counted as the request path
-                        // would count it.
+                    return match defer::defer(backing.queue(), device.into(), rq) {
+                        Ok(()) => Ok(()),
+                        // No memory to hand it over: the request is not ended, and the block
+                        // layer issues it again shortly (`BLK_STS_RESOURCE`).
                         Err(rq) => {
-                            if rq.command() == mq::Command::Write {
-                                meta.stats.failed_writes.inc();
-                            } else {
-                                meta.stats.failed_reads.inc();
-                            }
-                            end_request(rq, Err(EIO));
-                            return Ok(());
+                            drop(rq);
+                            Err(ENOMEM)
                         }
-                    }
+                    };
                 }
-                status => status,
-            },
-            // Not initialised, or being reset.
-            None => Err(EIO),
-        };
-        end_request(rq, status);
+                status => {
+                    end_request(rq, status);
+                    return Ok(());
+                }
+            }
+        }
+        end_request(rq, Err(EIO));
         Ok(())
     }
 

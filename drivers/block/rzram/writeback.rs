@@ -276,6 +276,15 @@ impl WorkItem for PageWrite {
     }
 }
 
+/// What a writeback run works with.
+struct Run<'a> {
+    meta: &'a Meta,
+    backing: &'a Backing,
+    budget: &'a Budget,
+    /// A page buffer not used up yet: only a page that is chosen takes it.
+    spare: Option<KVVec<u8>>,
+}
+
 /// A page written (or being written) in the current batch.
 struct Pending {
     index: usize,
@@ -297,6 +306,12 @@ pub(crate) fn run(meta: &Meta, budget: &Budget, scans: &[Scan]) -> Result<u64> {
         .iter()
         .flat_map(|scan| (scan.lo..scan.hi.min(pages)).map(move |index| (index, scan.mode)));
     let mut pending = KVec::with_capacity(size, GFP_KERNEL)?;
+    let mut run = Run {
+        meta,
+        backing: &backing,
+        budget,
+        spare: None,
+    };
     let mut written = 0;
     let mut error = None;
     let mut stop = false;
@@ -309,7 +324,8 @@ pub(crate) fn run(meta: &Meta, budget: &Budget, scans: &[Scan]) -> Result<u64> {
                 break;
             };
             cond_resched();
-            match start_write(meta, &backing, budget, &batch, pending.len(), index, mode) {
+            let pos = pending.len();
+            match start_write(&mut run, &batch, pos, index, mode) {
                 // Within the capacity reserved above: does not allocate, cannot fail.
                 Ok(Some(write)) => pending.push(write, GFP_KERNEL)?,
                 Ok(None) => {}
@@ -351,27 +367,44 @@ pub(crate) fn run(meta: &Meta, budget: &Budget, scans: &[Scan]) -> Result<u64> {
 
 /// Chooses page `index` for writeback and starts writing it as write `pos` of `batch`:
 /// `None` if the page is not chosen. `EIO` if the budget is spent, `ENOSPC` if the store is
-/// full, `ENOMEM`; the page is left as it was then.
+/// full, `EBUSY` if it is being detached, `ENOMEM`; the page is left as it was then.
 fn start_write(
-    meta: &Meta,
-    backing: &Backing,
-    budget: &Budget,
+    run: &mut Run<'_>,
     batch: &Arc<Batch>,
     pos: usize,
     index: usize,
     mode: Mode,
 ) -> Result<Option<Pending>> {
-    let mut buf = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
-    let Some(len) = choose(meta, index, mode, &mut buf)? else {
+    let Run {
+        meta,
+        backing,
+        budget,
+        spare,
+    } = run;
+    let (meta, backing, budget) = (*meta, *backing, *budget);
+    // A detach is waiting for this run to let go of the store: stop at once.
+    if backing.is_closed() {
+        return Err(EBUSY);
+    }
+    // A page buffer is only used up by a page that is chosen; the next candidate reuses it.
+    let buf = match spare {
+        Some(buf) => buf,
+        None => spare.insert(KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?),
+    };
+    let Some(len) = choose(meta, index, mode, buf)? else {
         return Ok(None);
     };
+    let buf = spare.take().ok_or(EINVAL)?;
     if budget.spent() {
         abandon(meta, index);
         return Err(EIO);
     }
-    let Some(block) = backing.alloc() else {
-        abandon(meta, index);
-        return Err(ENOSPC);
+    let block = match backing.alloc() {
+        Ok(block) => block,
+        Err(e) => {
+            abandon(meta, index);
+            return Err(e);
+        }
     };
     let write = KBox::pin_init(
         pin_init!(PageWrite {
