@@ -30,14 +30,8 @@ limited 48 memhog 160 $passes >/tmp/memhog.out 2>&1 &
 hog=$!
 
 # Wait for pages to reach rzram0, then attach the store to the device in use.
-i=0
-while [ $i -lt 120 ]; do
-	used=$(awk '$1 == "/dev/rzram0" { print $4 }' /proc/swaps)
-	[ "${used:-0}" -gt 16384 ] && break
-	sleep 1
-	i=$((i + 1))
-done
-check "pages were swapped out before the store was attached" test "${used:-0}" -gt 16384
+used=$(swapped_out $dev 16384 120)
+check "pages were swapped out before the store was attached" test "$used" -gt 16384
 check "attach /dev/vda to rzram0 while it is in use as swap" sh -c "echo /dev/vda >$z/backing_dev"
 
 rounds=0

@@ -41,6 +41,19 @@ readback() {
 	check "$3" cmp -s "$2" /tmp/back
 }
 
+# verifier <file> <offset in 64 KiB blocks>: writes the file (1 MiB) to rzram0 at the offset
+# and reads it back, until /tmp/stop exists; writes "ok rounds N", or FAIL, to /tmp/io.out.
+verifier() {
+	n=0
+	while [ ! -e /tmp/stop ]; do
+		dd if="$1" of=/dev/rzram0 bs=64k seek="$2" oflag=direct 2>/dev/null
+		dd if=/dev/rzram0 of=/tmp/back.io bs=64k skip="$2" count=16 iflag=direct 2>/dev/null
+		cmp -s "$1" /tmp/back.io || { echo "FAIL round $n" >/tmp/io.out; return 1; }
+		n=$((n + 1))
+	done
+	echo "ok rounds $n" >/tmp/io.out
+}
+
 # --- the attributes -------------------------------------------------------------------
 for a in backing_dev:644 writeback:200 bd_stat:444 writeback_limit:644 \
 	writeback_limit_enable:644 writeback_batch_size:644 compressed_writeback:644 \
@@ -173,17 +186,8 @@ check_eq "reset detaches the store" none "$(cat $z/backing_dev)"
 check_eq "reset restarts bd_stat" "       0        0        0" "$(cat $z/bd_stat)"
 echo 32M >$z/disksize
 dd if=/tmp/data of=/dev/rzram0 bs=64k oflag=direct 2>/dev/null
-rm -f /tmp/stop
-(
-	n=0
-	while [ ! -e /tmp/stop ]; do
-		dd if=/tmp/data of=/dev/rzram0 bs=64k seek=32 oflag=direct 2>/dev/null
-		dd if=/dev/rzram0 of=/tmp/back.io bs=64k skip=32 count=16 iflag=direct 2>/dev/null
-		cmp -s /tmp/data /tmp/back.io || { echo "FAIL round $n" >/tmp/io.out; exit 1; }
-		n=$((n + 1))
-	done
-	echo "ok rounds $n" >/tmp/io.out
-) &
+rm -f /tmp/stop /tmp/io.out
+verifier /tmp/data 32 &
 sleep 1
 check "attach after disksize while I/O runs" sh -c "echo /dev/vda >$z/backing_dev"
 i=0
@@ -253,16 +257,7 @@ echo 1 >$z/reset
 echo 1 >$z/inline_writeback
 echo 32M >$z/disksize
 rm -f /tmp/stop /tmp/io.out
-(
-	n=0
-	while [ ! -e /tmp/stop ]; do
-		dd if=/tmp/random of=/dev/rzram0 bs=64k oflag=direct 2>/dev/null
-		dd if=/dev/rzram0 of=/tmp/back.io bs=64k count=16 iflag=direct 2>/dev/null
-		cmp -s /tmp/random /tmp/back.io || { echo "FAIL round $n" >/tmp/io.out; exit 1; }
-		n=$((n + 1))
-	done
-	echo "ok rounds $n" >/tmp/io.out
-) &
+verifier /tmp/random 0 &
 sleep 1
 check "attach while the writer runs, inline_writeback on" sh -c "echo /dev/vda >$z/backing_dev"
 sleep 2

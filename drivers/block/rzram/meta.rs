@@ -314,9 +314,7 @@ impl Meta {
             Slot::Same(_) => self.stats.same_pages.sub(1),
             Slot::Stored { .. } => self.release_written_back(slot),
             Slot::Backed { block, .. } => {
-                if let Some(backing) = self.backing.try_get() {
-                    backing.free(block);
-                }
+                self.free_block(block);
             }
         }
         self.stats.pages_stored.sub(1);
@@ -337,6 +335,14 @@ impl Meta {
         }
     }
 
+    /// Gives block `block` back to the store. A slot only refers to a block while the store is
+    /// attached, so the store is always there.
+    fn free_block(&self, block: u32) {
+        if let Some(backing) = self.backing.try_get() {
+            backing.free(block);
+        }
+    }
+
     /// Frees an object that was never installed in a slot.
     pub(crate) fn free_object(&self, handle: Handle) {
         // SAFETY: The caller got `handle` from this meta's pool (see `load`).
@@ -348,9 +354,7 @@ impl Meta {
         match slot {
             Slot::Stored { handle, .. } => self.free_object(handle),
             Slot::Backed { block, .. } => {
-                if let Some(backing) = self.backing.try_get() {
-                    backing.free(block);
-                }
+                self.free_block(block);
             }
             Slot::Empty | Slot::Same(_) => {}
         }

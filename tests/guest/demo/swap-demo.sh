@@ -20,13 +20,7 @@ limited 64 memhog 256 3 &
 hog=$!
 
 # Wait until the kernel has swapped to rzram0 and show it while memhog holds the memory.
-i=0
-while [ $i -lt 120 ]; do
-	used=$(awk '$1 == "/dev/rzram0" { print $4 }' /proc/swaps)
-	[ "${used:-0}" -gt 32768 ] && break
-	sleep 1
-	i=$((i + 1))
-done
+swapped_out /dev/rzram0 32768 120 >/dev/null
 echo "demo: while memhog runs:"
 cat /proc/swaps
 echo "demo: mm_stat $(cat /sys/block/rzram0/mm_stat)"

@@ -83,6 +83,21 @@ limited() {
 	sh -c 'echo $$ >/sys/fs/cgroup/limited/cgroup.procs && exec "$@"' limited "$@"
 }
 
+# swapped_out <dev> <kB> <seconds>: waits up to the given seconds until swap on the device
+# holds more than the given kB; prints how many kB it holds.
+swapped_out() {
+	i=0
+	while :; do
+		used=$(awk -v dev="$1" '$1 == dev { print $4 }' /proc/swaps)
+		if [ "${used:-0}" -gt "$2" ] || [ $i -ge "$3" ]; then
+			break
+		fi
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "${used:-0}"
+}
+
 finish() {
 	echo "checks failed: $failed"
 	[ "$failed" -eq 0 ]
