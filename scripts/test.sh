@@ -71,6 +71,12 @@ if bash scripts/check-abi.sh >"$logs/abi.log" 2>&1; then
 else
 	not_ok "ABI files and attributes in code differ (see $logs/abi.log)"
 fi
+if bash scripts/check-series.sh "$ksrc" >"$logs/series.log" 2>&1; then
+	ok "rust/ series: applies in order, signed off, checkpatch.pl and rustfmt clean (justified warnings in $logs/series.log)"
+else
+	not_ok "rust/ series (see $logs/series.log)"
+	grep '^PROBLEM' "$logs/series.log" | sed 's/^/    | /' || true
+fi
 mapfile -t shell_files < <(git ls-files '*.sh' .ci/run)
 if shellcheck -x "${shell_files[@]}" >"$logs/shellcheck.log" 2>&1; then
 	ok "shellcheck"
@@ -78,13 +84,17 @@ else
 	not_ok "shellcheck (see $logs/shellcheck.log)"
 fi
 
-# count_ktap <console log> <variant>: one result per rzram KUnit test case.
+# The KUnit suites of the rust/ series, built into the kernel: they run at boot.
+series_suites="rust_block_mq_segment"
+
+# count_ktap <console log> <variant>: one result per KUnit test case of rzram (rzram_*, run
+# when the module loads) and of the rust/ series.
 count_ktap() {
-	local results verdict name n=0
-	results=$(sed -e 's/^\[[^]]*\] //' "$1" | awk '
+	local results verdict name suite n=0
+	results=$(sed -e 's/^\[[^]]*\] //' "$1" | awk -v ours="^(rzram_|${series_suites// /|})" '
 		/^ *# Subtest: / { suite = $3; next }
 		/^    +(not )?ok [0-9]+ / {
-			if (suite !~ /^rzram_/) next
+			if (suite !~ ours) next
 			name = ($1 == "not") ? $4 : $3
 			print (($1 == "not") ? "FAIL" : "PASS"), suite "." name
 		}')
@@ -96,6 +106,10 @@ count_ktap() {
 	if ((n < 20)); then
 		not_ok "$2 kunit: only $n rzram test cases ran (expected at least 20)"
 	fi
+	for suite in $series_suites; do
+		grep -q "^$suite\\." <<<"$(awk '{ print $2 }' <<<"$results")" ||
+			not_ok "$2 kunit: suite $suite of the rust/ series did not run"
+	done
 }
 
 # run_scenario <variant> <kernel dir> <module> <scenario file>

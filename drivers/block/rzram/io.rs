@@ -243,13 +243,13 @@ impl<'a> Cursor<'a> {
 
     /// Returns the current segment and the offset in it, moving to the next segment when the
     /// current one is used up; `EIO` if the buffer is shorter than the request.
-    fn segment(&mut self) -> Result<(&Segment<'a>, usize)> {
+    fn segment(&mut self) -> Result<(&mut Segment<'a>, usize)> {
         let used_up = self.current.as_ref().is_none_or(|s| self.done == s.len());
         if used_up {
             self.current = Some(self.segments.next().ok_or(EIO)?);
             self.done = 0;
         }
-        let segment = self.current.as_ref().ok_or(EIO)?;
+        let segment = self.current.as_mut().ok_or(EIO)?;
         Ok((segment, self.done))
     }
 
