@@ -23,7 +23,17 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+shopt -s nullglob
+patches=("$series"/*.patch)
+((${#patches[@]})) || { echo "no patches in $series" >&2; exit 2; }
+# The kernel's rust/ (for rustfmt, which follows `mod` declarations) and every other file the
+# series touches.
 cp -a "$ksrc/rust" "$work/rust"
+while read -r f; do
+	[[ -f "$ksrc/$f" && ! -e "$work/$f" ]] || continue
+	mkdir -p "$work/$(dirname "$f")"
+	cp -a "$ksrc/$f" "$work/$f"
+done < <(sed -n 's|^--- a/||p' "${patches[@]}" | sort -u)
 
 problems=0
 problem() {
@@ -39,9 +49,6 @@ justified() {
 	' "$justified"
 }
 
-shopt -s nullglob
-patches=("$series"/*.patch)
-((${#patches[@]})) || { echo "no patches in $series" >&2; exit 2; }
 for p in "${patches[@]}"; do
 	name=$(basename "$p")
 	if ! patch -d "$work" -p1 -s -N --no-backup-if-mismatch <"$p" >"$work/patch.log" 2>&1; then

@@ -77,6 +77,15 @@ mod tests {
         assert_eq!(same_filled(&page), Some(0xabababababababab));
         page[PAGE_SIZE - 1] = 0;
         assert_eq!(same_filled(&page), None);
+        page[PAGE_SIZE - 1] = 0xab;
+        page[PAGE_SIZE / 2 + 3] = 0;
+        assert_eq!(same_filled(&page), None);
+        page[PAGE_SIZE / 2 + 3] = 0xab;
+        page[0] = 0;
+        assert_eq!(same_filled(&page), None);
+        let zero = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+        assert_eq!(same_filled(&zero), Some(0));
+        assert_eq!(same_filled(&zero[..4]), None);
         Ok(())
     }
 }
