@@ -9,6 +9,7 @@ mod tests {
         meta::{CompConfig, Meta, WbConfig},
         recompress::{self, Request},
         slot::Slot,
+        stream,
     };
     use kernel::{page::PAGE_SIZE, prelude::*};
 
@@ -40,7 +41,14 @@ mod tests {
             None,
             None,
         ];
-        Meta::new(9999, 64 * PAGE_SIZE as u64, &comps, 0, WbConfig::default())
+        Meta::new(
+            &stream::new_state()?,
+            9999,
+            64 * PAGE_SIZE as u64,
+            &comps,
+            0,
+            WbConfig::default(),
+        )
     }
 
     /// Stores `data` at `index` uncompressed, as the write path does with a huge page.

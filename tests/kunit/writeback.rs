@@ -10,6 +10,7 @@ mod tests {
         meta::{CompConfig, Meta, WbConfig},
         parse::parse_bool,
         slot::{Flags, Slot},
+        stream,
         writeback::{parse_request, run, Budget, Mode, Scan},
     };
     use kernel::{page::PAGE_SIZE, prelude::*, sync::atomic::Relaxed};
@@ -100,7 +101,14 @@ mod tests {
     /// A meta of 16 pages, LZ4, with text pages at 0..8 and nothing else.
     fn meta_with_pages() -> Result<KBox<Meta>> {
         let comps: CompConfig = [Some((Algorithm::Lz4, Params::default())), None, None, None];
-        let meta = Meta::new(9998, 16 * PAGE_SIZE as u64, &comps, 0, WbConfig::default())?;
+        let meta = Meta::new(
+            &stream::new_state()?,
+            9998,
+            16 * PAGE_SIZE as u64,
+            &comps,
+            0,
+            WbConfig::default(),
+        )?;
         let mut page = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
         for (i, b) in page.iter_mut().enumerate() {
             *b = b"rzram writeback "[i % 16];

@@ -82,6 +82,7 @@ use crate::{
     comp::{select_prio, Algorithm, Params, MAX_COMPS},
     gate::{new_gate, Gate, GateRef},
     meta::{CompConfig, Meta, WbConfig, DEFAULT_COMPS},
+    stream::StreamState,
     writeback::{self, Budget, Scan},
     Rzram,
 };
@@ -131,6 +132,8 @@ pub(crate) struct Device {
     claimed: Atomic<bool>,
     /// The regular files attached to any rzram device.
     claims: Arc<Claims>,
+    /// The module's CPU hotplug state, of which the meta's streams are instances.
+    streams: Arc<StreamState>,
     /// The writeback budget and batch size.
     pub(crate) budget: Budget,
     /// Serialises writeback runs (`writeback`), as zram's device lock does.
@@ -139,8 +142,12 @@ pub(crate) struct Device {
 }
 
 impl Device {
-    /// Creates device `id`, uninitialised; `claims` is shared by all devices.
-    pub(crate) fn new(id: u32, claims: Arc<Claims>) -> impl PinInit<Self> {
+    /// Creates device `id`, uninitialised; `claims` and `streams` are shared by all devices.
+    pub(crate) fn new(
+        id: u32,
+        claims: Arc<Claims>,
+        streams: Arc<StreamState>,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
             id,
             control <- new_mutex!(
@@ -157,6 +164,7 @@ impl Device {
             meta <- new_gate!("rzram_meta"),
             claimed: Atomic::new(false),
             claims,
+            streams,
             budget: Budget::new(),
             writeback <- new_mutex!((), "rzram_writeback"),
         })
@@ -251,6 +259,7 @@ impl Device {
             return Err(EBUSY);
         }
         let meta = Meta::new(
+            &self.streams,
             self.id,
             disksize,
             &control.comps,

@@ -14,7 +14,13 @@
 //!
 //! [`Device::prepare_removal`]: crate::device::Device::prepare_removal
 
-use crate::{backing::Claims, device::Device, sysfs::ATTRIBUTES, Rzram};
+use crate::{
+    backing::Claims,
+    device::Device,
+    stream::{self, StreamState},
+    sysfs::ATTRIBUTES,
+    Rzram,
+};
 use kernel::{
     block::mq::{
         gen_disk::{Features, GenDisk, GenDiskBuilder},
@@ -37,6 +43,8 @@ pub(crate) struct Devices {
     disks: Mutex<KVec<Option<GenDisk<Rzram>>>>,
     /// The regular files attached as backing stores, shared by every device.
     claims: Arc<Claims>,
+    /// The CPU hotplug state of every device's streams.
+    streams: Arc<StreamState>,
 }
 
 impl Devices {
@@ -45,6 +53,7 @@ impl Devices {
         try_pin_init!(Self {
             disks <- new_mutex!(KVec::new(), "rzram_devices"),
             claims: Arc::pin_init(Claims::new(), GFP_KERNEL)?,
+            streams: stream::new_state()?,
         })
     }
 
@@ -59,7 +68,7 @@ impl Devices {
         if index == disks.len() {
             disks.push(None, GFP_KERNEL)?;
         }
-        match create_disk(id, self.claims.clone()) {
+        match create_disk(id, self.claims.clone(), self.streams.clone()) {
             Ok(disk) => {
                 disks[index] = Some(disk);
                 Ok(id)
@@ -94,12 +103,12 @@ impl Devices {
 }
 
 /// Creates and adds disk `rzram<id>`, uninitialised (capacity 0).
-fn create_disk(id: u32, claims: Arc<Claims>) -> Result<GenDisk<Rzram>> {
+fn create_disk(id: u32, claims: Arc<Claims>, streams: Arc<StreamState>) -> Result<GenDisk<Rzram>> {
     let tagset = Arc::pin_init(
         TagSet::new_with_flags(nr_cpu_ids(), QUEUE_DEPTH, 1, TagSetFlags::BLOCKING),
         GFP_KERNEL,
     )?;
-    let device = Arc::pin_init(Device::new(id, claims), GFP_KERNEL)?;
+    let device = Arc::pin_init(Device::new(id, claims, streams), GFP_KERNEL)?;
     let page = PAGE_SIZE as u32;
     GenDiskBuilder::new()
         .logical_block_size(page)?

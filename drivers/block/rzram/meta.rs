@@ -15,7 +15,7 @@ use crate::{
     gate::{new_gate, Gate, GateRef},
     slot::{boot_secs, Flags, Slot, SlotGuard, SlotTable},
     stats::{IoStat, MmStat, Stats},
-    stream::{Stream, Streams},
+    stream::{Stream, StreamState, Streams},
     zspool::{Handle, ZsPool},
 };
 use kernel::{
@@ -23,7 +23,10 @@ use kernel::{
     page::PAGE_SIZE,
     prelude::*,
     str::CString,
-    sync::atomic::{Atomic, Relaxed},
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc,
+    },
     task::cond_resched,
 };
 
@@ -68,10 +71,10 @@ pub(crate) struct Comp {
 }
 
 impl Comp {
-    fn new(algorithm: Algorithm, params: &Params) -> Result<Self> {
+    fn new(state: &Arc<StreamState>, algorithm: Algorithm, params: &Params) -> Result<Self> {
         Ok(Self {
             algorithm,
-            streams: Streams::new(algorithm, params)?,
+            streams: Streams::new(state, algorithm, params)?,
         })
     }
 }
@@ -114,8 +117,10 @@ pub(crate) struct WbConfig {
 impl Meta {
     /// Builds the meta of device `id` for `disksize` bytes (a multiple of the page size).
     ///
-    /// `comps` gives the algorithms; a missing primary one is the default.
+    /// `comps` gives the algorithms; a missing primary one is the default. Their streams are
+    /// instances of `streams`, the module's CPU hotplug state.
     pub(crate) fn new(
+        streams: &Arc<StreamState>,
         id: u32,
         disksize: u64,
         comps: &CompConfig,
@@ -128,11 +133,11 @@ impl Meta {
         let huge_class = pool.huge_class_size();
         let stripes = STRIPES_PER_CPU * nr_cpu_ids() as usize;
         let (algorithm, params) = comps[0].unwrap_or((Algorithm::DEFAULT, Params::default()));
-        let primary = Comp::new(algorithm, &params)?;
+        let primary = Comp::new(streams, algorithm, &params)?;
         let mut secondary = [None, None, None];
         for (slot, config) in secondary.iter_mut().zip(&comps[1..]) {
             if let Some((algorithm, params)) = config {
-                *slot = Some(Comp::new(*algorithm, params)?);
+                *slot = Some(Comp::new(streams, *algorithm, params)?);
             }
         }
         Ok(KBox::new(
