@@ -59,7 +59,7 @@ mod tests {
             data.push((i * 7 % 251) as u8, GFP_KERNEL)?;
         }
         let handle = pool.store(&data)?;
-        assert_eq!(handle.len(), 1000);
+        assert_eq!(handle.size(), 1000);
         let mut scratch = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
         let same = pool.read(&handle, &mut scratch, |bytes| bytes == &data[..])?;
         assert!(same);
@@ -79,7 +79,7 @@ mod tests {
         let mut scratch = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
         for len in [1, 2, 100, PAGE_SIZE - 1, PAGE_SIZE] {
             let handle = pool.store(&page[..len])?;
-            assert_eq!(handle.len(), len);
+            assert_eq!(handle.size(), len);
             let ok = pool.read(&handle, &mut scratch, |bytes| bytes == &page[..len])?;
             assert!(ok);
             pool.free(handle);

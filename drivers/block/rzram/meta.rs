@@ -198,7 +198,7 @@ impl Meta {
     /// `handle` must be held by a slot of this meta. Takes a stream of the primary algorithm
     /// for its scratch buffer (slot → stream, as reads).
     pub(crate) fn copy_object(&self, handle: &Handle, buf: &mut [u8]) -> Result {
-        let (head, tail) = buf.split_at_mut_checked(handle.len()).ok_or(EINVAL)?;
+        let (head, tail) = buf.split_at_mut_checked(handle.size()).ok_or(EINVAL)?;
         tail.fill(0);
         let mut stream = self.primary.streams.get();
         self.pool
@@ -288,7 +288,7 @@ impl Meta {
             Slot::Empty => return,
             Slot::Same(_) => stats.same_pages.inc(),
             Slot::Stored { handle, flags, .. } => {
-                stats.compr_data_size.add(handle.len() as u64);
+                stats.compr_data_size.add(handle.size() as u64);
                 if flags.huge() {
                     stats.huge_pages.inc();
                     stats.huge_pages_since.inc();
@@ -318,7 +318,7 @@ impl Meta {
     /// zram.
     pub(crate) fn release_written_back(&self, slot: Slot) {
         if let Slot::Stored { handle, flags, .. } = slot {
-            self.stats.compr_data_size.sub(handle.len() as u64);
+            self.stats.compr_data_size.sub(handle.size() as u64);
             if flags.huge() {
                 self.stats.huge_pages.sub(1);
             }
