@@ -5,7 +5,11 @@
 #[kernel::prelude::kunit_tests(rzram_comp)]
 mod tests {
     use crate::comp::{Algorithm, Compressor, Params};
-    use kernel::{page::PAGE_SIZE, prelude::*};
+    use kernel::{
+        compress::{Deflate, Lz4, Lz4Hc, Lzo, Sw842, Zstd},
+        page::PAGE_SIZE,
+        prelude::*,
+    };
 
     /// A page of text-like data: compresses well, but is not same-filled.
     fn text_page() -> Result<KVec<u8>> {
@@ -166,5 +170,90 @@ mod tests {
         }
         assert_eq!(Algorithm::from_name(b"LZ4"), None);
         assert_eq!(Algorithm::from_name(b"lz5"), None);
+    }
+
+    /// Compresses `src` with `compress`, decompresses it with `decompress` into a buffer one
+    /// page larger than needed, and checks the length and bytes it gives back.
+    fn library_round_trip(
+        src: &[u8],
+        compress: impl FnOnce(&[u8], &mut [u8]) -> Result<usize>,
+        decompress: impl FnOnce(&[u8], &mut [u8]) -> Result<usize>,
+    ) -> Result {
+        let mut packed = zeroed(2 * PAGE_SIZE)?;
+        let len = compress(src, &mut packed)?;
+        assert!(len > 0 && len < src.len());
+        let mut out = zeroed(src.len() + PAGE_SIZE)?;
+        assert_eq!(decompress(&packed[..len], &mut out), Ok(src.len()));
+        assert!(out[..src.len()] == src[..]);
+        Ok(())
+    }
+
+    #[test]
+    fn libraries_return_the_decompressed_length() -> Result {
+        let src = text_page()?;
+        let mut lz4 = Lz4::new(Lz4::DEFAULT_ACCELERATION)?;
+        library_round_trip(&src, |s, d| lz4.compress(s, d), Lz4::decompress)?;
+        let mut lz4hc = Lz4Hc::new(Lz4Hc::MAX_LEVEL)?;
+        library_round_trip(&src, |s, d| lz4hc.compress(s, d), Lz4::decompress)?;
+        let mut lzo = Lzo::new()?;
+        library_round_trip(&src, |s, d| lzo.compress(s, d), Lzo::decompress)?;
+        let mut lzo_rle = Lzo::new_rle()?;
+        library_round_trip(&src, |s, d| lzo_rle.compress(s, d), Lzo::decompress)?;
+        let mut sw842 = Sw842::new()?;
+        library_round_trip(&src, |s, d| sw842.compress(s, d), Sw842::decompress)?;
+        let mut zstd = Zstd::new(Zstd::default_level(), PAGE_SIZE)?;
+        let mut zstd_d = Zstd::new(Zstd::default_level(), PAGE_SIZE)?;
+        library_round_trip(
+            &src,
+            |s, d| zstd.compress(s, d),
+            |s, d| zstd_d.decompress(s, d),
+        )?;
+        let mut deflate = Deflate::new(Deflate::DEFAULT_LEVEL, -11)?;
+        let mut inflate = Deflate::new(Deflate::DEFAULT_LEVEL, -11)?;
+        library_round_trip(
+            &src,
+            |s, d| deflate.compress(s, d),
+            |s, d| inflate.decompress(s, d),
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn libraries_report_enospc_and_einval() -> Result {
+        let src = random_page()?;
+        let mut small = zeroed(64)?;
+        assert_eq!(Lz4::new(1)?.compress(&src, &mut small), Err(ENOSPC));
+        assert_eq!(Lz4Hc::new(9)?.compress(&src, &mut small), Err(ENOSPC));
+        assert_eq!(Lzo::new()?.compress(&src, &mut small), Err(ENOSPC));
+        assert_eq!(Sw842::new()?.compress(&src, &mut small), Err(ENOSPC));
+        assert_eq!(
+            Zstd::new(3, PAGE_SIZE)?.compress(&src, &mut small),
+            Err(ENOSPC)
+        );
+        assert_eq!(
+            Deflate::new(6, -11)?.compress(&src, &mut small),
+            Err(ENOSPC)
+        );
+        // LZO needs room for its worst case, even for data that compresses well.
+        let text = text_page()?;
+        let mut page = zeroed(PAGE_SIZE)?;
+        assert_eq!(Lzo::new()?.compress(&text, &mut page), Err(ENOSPC));
+        // Output that does not fit in `dst` is refused, not truncated.
+        let mut packed = zeroed(2 * PAGE_SIZE)?;
+        let len = Lz4::new(1)?.compress(&text, &mut packed)?;
+        assert_eq!(
+            Lz4::decompress(&packed[..len], &mut page[..100]),
+            Err(EINVAL)
+        );
+        // Parameters out of range.
+        assert_eq!(Lz4::new(0).map(|_| ()), Err(EINVAL));
+        assert_eq!(Lz4Hc::new(Lz4Hc::MAX_LEVEL + 1).map(|_| ()), Err(EINVAL));
+        assert_eq!(
+            Zstd::new(Zstd::max_level() + 1, PAGE_SIZE).map(|_| ()),
+            Err(EINVAL)
+        );
+        assert_eq!(Deflate::new(10, -11).map(|_| ()), Err(EINVAL));
+        assert_eq!(Deflate::new(6, 8).map(|_| ()), Err(EINVAL));
+        Ok(())
     }
 }

@@ -59,15 +59,68 @@ mod tests {
             data.push((i * 7 % 251) as u8, GFP_KERNEL)?;
         }
         let handle = pool.store(&data)?;
-        assert_eq!(handle.len(), 1000);
+        assert_eq!(handle.size(), 1000);
         let mut scratch = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
-        // SAFETY: `handle` was made by `pool`.
-        let same = unsafe { pool.read(&handle, &mut scratch, |bytes| bytes == &data[..])? };
+        let same = pool.read(&handle, &mut scratch, |bytes| bytes == &data[..])?;
         assert!(same);
         assert!(pool.total_pages() > 0);
-        // SAFETY: As above; `handle` is not used again.
-        unsafe { pool.free(handle) };
+        // Too little scratch space for the object.
+        assert_eq!(pool.read(&handle, &mut scratch[..999], |_| ()), Err(EINVAL));
+        pool.free(handle);
         assert_eq!(pool.store(&[]).map(|_| ()), Err(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn pool_takes_objects_of_one_byte_to_one_page() -> Result {
+        let pool = ZsPool::new(c"rzram_kunit")?;
+        let page = KVec::from_elem(0x5au8, PAGE_SIZE + 1, GFP_KERNEL)?;
+        assert_eq!(pool.store(&page).map(|_| ()), Err(EINVAL));
+        let mut scratch = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+        for len in [1, 2, 100, PAGE_SIZE - 1, PAGE_SIZE] {
+            let handle = pool.store(&page[..len])?;
+            assert_eq!(handle.size(), len);
+            let ok = pool.read(&handle, &mut scratch, |bytes| bytes == &page[..len])?;
+            assert!(ok);
+            pool.free(handle);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn pool_classes_and_stats() -> Result {
+        let pool = ZsPool::new(c"rzram_kunit")?;
+        let huge = pool.huge_class_size();
+        assert!(huge > 0 && huge <= PAGE_SIZE);
+        assert!(pool.class_index(32) < pool.class_index(3000));
+        assert_eq!(pool.class_index(100), pool.class_index(100));
+        assert_eq!(pool.total_pages(), 0);
+        // Fill several zspages, free every other object and compact.
+        let data = KVec::from_elem(0x11u8, 1000, GFP_KERNEL)?;
+        let mut handles = KVec::new();
+        for _ in 0..64 {
+            handles.push(pool.store(&data)?, GFP_KERNEL)?;
+        }
+        let full = pool.total_pages();
+        assert!(full > 0);
+        let mut keep = KVec::new();
+        for (i, handle) in handles.into_iter().enumerate() {
+            if i % 2 == 0 {
+                pool.free(handle);
+            } else {
+                keep.push(handle, GFP_KERNEL)?;
+            }
+        }
+        let freed = pool.compact();
+        assert!(pool.pages_compacted() >= freed);
+        assert!(pool.total_pages() <= full);
+        let mut scratch = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+        for handle in keep {
+            // Objects moved by compaction still read back whole.
+            assert!(pool.read(&handle, &mut scratch, |bytes| bytes == &data[..])?);
+            pool.free(handle);
+        }
+        assert_eq!(pool.total_pages(), 0);
         Ok(())
     }
 

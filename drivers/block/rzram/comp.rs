@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Compression backends.
+//! The compression algorithms.
 //!
-//! Each backend lives in its own file under `comp/` and wraps one of the kernel's
-//! compression libraries. [`Algorithm`] names the backends a device can be configured with,
-//! [`Params`] tunes one; [`Compressor`] is one instance, with its working memory, owned by one
-//! stream.
+//! Each algorithm is one of the kernel's compression libraries, through [`kernel::compress`].
+//! [`Algorithm`] names the algorithms a device can be configured with and checks their tuning
+//! as zram does, [`Params`] tunes one; [`Compressor`] is one instance, with its working
+//! memory, owned by one stream.
 
-mod deflate;
-mod lz4;
-mod lz4hc;
-mod lzo;
-mod sw842;
-mod zstd;
+use kernel::{
+    compress::{Deflate, Lz4, Lz4Hc, Lzo, Sw842, Zstd},
+    page::PAGE_SIZE,
+    prelude::*,
+};
 
-use kernel::{bindings, prelude::*};
+/// The default deflate window, as zram and the crypto API use it: 2 KiB, raw deflate (no zlib
+/// header), given as a negative number of bits.
+const DEFAULT_DEFLATE_WINBITS: i32 = -11;
 
 /// The algorithms a device can have, as in zram: the primary one (priority 0), which
 /// compresses every page written, and up to three for recompression (priorities 1 to 3).
@@ -80,24 +81,28 @@ impl Algorithm {
     /// Checks `params` for this algorithm as zram's backends do: `EINVAL` for a level out of
     /// the algorithm's range, `EOPNOTSUPP` for a level where the algorithm has none.
     pub(crate) fn check(self, params: &Params) -> Result {
+        if self == Algorithm::Deflate {
+            if let Some(winbits) = params.deflate_winbits {
+                if !(9..=15).contains(&winbits.unsigned_abs()) {
+                    pr_err!("deflate: invalid winbits {}\n", winbits);
+                    return Err(EINVAL);
+                }
+            }
+        }
         let Some(level) = params.level else {
-            return match self {
-                Algorithm::Deflate => deflate::Deflate::check(None, params.deflate_winbits),
-                _ => Ok(()),
-            };
+            return Ok(());
         };
         let range = match self {
-            Algorithm::Zstd => return zstd::Zstd::check_level(level),
-            Algorithm::Deflate => {
-                return deflate::Deflate::check(Some(level), params.deflate_winbits)
-            }
             Algorithm::Lzo | Algorithm::LzoRle | Algorithm::Sw842 => {
                 pr_err!("{}: compression level is not supported\n", self.name());
                 return Err(EOPNOTSUPP);
             }
             // The acceleration: 1 (the default) or more.
             Algorithm::Lz4 => 1..=i32::MAX,
-            Algorithm::Lz4Hc => 1..=bindings::LZ4HC_MAX_CLEVEL as i32,
+            Algorithm::Lz4Hc => 1..=Lz4Hc::MAX_LEVEL,
+            Algorithm::Zstd => Zstd::min_level()..=Zstd::max_level(),
+            // -1 is zlib's default level.
+            Algorithm::Deflate => Deflate::DEFAULT_LEVEL..=Deflate::MAX_LEVEL,
         };
         if range.contains(&level) {
             Ok(())
@@ -139,18 +144,18 @@ pub(crate) fn select_prio(
 
 /// One compressor instance with its working memory.
 pub(crate) enum Compressor {
-    /// See [`lzo::Lzo`]; both LZO variants.
-    Lzo(lzo::Lzo),
-    /// See [`lz4::Lz4`].
-    Lz4(lz4::Lz4),
-    /// See [`lz4hc::Lz4Hc`].
-    Lz4Hc(lz4hc::Lz4Hc),
-    /// See [`zstd::Zstd`].
-    Zstd(zstd::Zstd),
-    /// See [`deflate::Deflate`].
-    Deflate(deflate::Deflate),
-    /// See [`sw842::Sw842`].
-    Sw842(sw842::Sw842),
+    /// Both LZO variants.
+    Lzo(Lzo),
+    /// LZ4.
+    Lz4(Lz4),
+    /// LZ4HC, which writes the LZ4 format.
+    Lz4Hc(Lz4Hc),
+    /// Zstandard, tuned for one page of input.
+    Zstd(Zstd),
+    /// Deflate.
+    Deflate(Deflate),
+    /// 842.
+    Sw842(Sw842),
 }
 
 impl Compressor {
@@ -160,15 +165,23 @@ impl Compressor {
         algorithm.check(params)?;
         let level = params.level;
         Ok(match algorithm {
-            Algorithm::LzoRle => Compressor::Lzo(lzo::Lzo::new(true)?),
-            Algorithm::Lzo => Compressor::Lzo(lzo::Lzo::new(false)?),
-            Algorithm::Lz4 => Compressor::Lz4(lz4::Lz4::new(level)?),
-            Algorithm::Lz4Hc => Compressor::Lz4Hc(lz4hc::Lz4Hc::new(level)?),
-            Algorithm::Zstd => Compressor::Zstd(zstd::Zstd::new(level)?),
-            Algorithm::Deflate => {
-                Compressor::Deflate(deflate::Deflate::new(level, params.deflate_winbits)?)
+            Algorithm::LzoRle => Compressor::Lzo(Lzo::new_rle()?),
+            Algorithm::Lzo => Compressor::Lzo(Lzo::new()?),
+            Algorithm::Lz4 => {
+                Compressor::Lz4(Lz4::new(level.unwrap_or(Lz4::DEFAULT_ACCELERATION))?)
             }
-            Algorithm::Sw842 => Compressor::Sw842(sw842::Sw842::new()?),
+            Algorithm::Lz4Hc => {
+                Compressor::Lz4Hc(Lz4Hc::new(level.unwrap_or(Lz4Hc::DEFAULT_LEVEL))?)
+            }
+            Algorithm::Zstd => Compressor::Zstd(Zstd::new(
+                level.unwrap_or_else(Zstd::default_level),
+                PAGE_SIZE,
+            )?),
+            Algorithm::Deflate => Compressor::Deflate(Deflate::new(
+                level.unwrap_or(Deflate::DEFAULT_LEVEL),
+                params.deflate_winbits.unwrap_or(DEFAULT_DEFLATE_WINBITS),
+            )?),
+            Algorithm::Sw842 => Compressor::Sw842(Sw842::new()?),
         })
     }
 
@@ -183,18 +196,25 @@ impl Compressor {
             Compressor::Deflate(c) => c.compress(src, dst),
             Compressor::Sw842(c) => c.compress(src, dst),
         }
+        // The parameters were checked when the compressor was made: whatever fails now is the
+        // output not fitting, and the caller then stores the page as it is.
+        .map_err(|_| E2BIG)
     }
 
     /// Decompresses `src` into `dst`, which it must fill exactly; anything else is `EIO`
     /// (corrupt input).
     pub(crate) fn decompress(&mut self, src: &[u8], dst: &mut [u8]) -> Result {
-        match self {
-            Compressor::Lzo(c) => c.decompress(src, dst),
-            Compressor::Lz4(c) => c.decompress(src, dst),
-            Compressor::Lz4Hc(c) => c.decompress(src, dst),
+        let len = match self {
+            Compressor::Lzo(_) => Lzo::decompress(src, dst),
+            Compressor::Lz4(_) | Compressor::Lz4Hc(_) => Lz4::decompress(src, dst),
             Compressor::Zstd(c) => c.decompress(src, dst),
             Compressor::Deflate(c) => c.decompress(src, dst),
-            Compressor::Sw842(c) => c.decompress(src, dst),
+            Compressor::Sw842(_) => Sw842::decompress(src, dst),
+        };
+        if len == Ok(dst.len()) {
+            Ok(())
+        } else {
+            Err(EIO)
         }
     }
 }

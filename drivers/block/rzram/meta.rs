@@ -184,22 +184,18 @@ impl Meta {
     /// `handle` must be held by a slot of this meta (or be about to be installed in one).
     pub(crate) fn load(&self, stream: &mut Stream, handle: &Handle, huge: bool) -> Result {
         let Stream { comp, buf, page } = stream;
-        // SAFETY: Every handle of the driver is created by the pool of the meta whose slots
-        // hold it, and only used through that meta, as the caller does here.
-        unsafe {
-            self.pool.read(handle, buf, |src| {
-                if huge {
-                    page.get_mut(..src.len()).ok_or(EIO)?.copy_from_slice(src);
-                    if src.len() == PAGE_SIZE {
-                        Ok(())
-                    } else {
-                        Err(EIO)
-                    }
+        self.pool.read(handle, buf, |src| {
+            if huge {
+                page.get_mut(..src.len()).ok_or(EIO)?.copy_from_slice(src);
+                if src.len() == PAGE_SIZE {
+                    Ok(())
                 } else {
-                    comp.decompress(src, page)
+                    Err(EIO)
                 }
-            })?
-        }
+            } else {
+                comp.decompress(src, page)
+            }
+        })?
     }
 
     /// Copies the object `handle` as it is to the start of `buf` and zeroes the rest.
@@ -207,14 +203,11 @@ impl Meta {
     /// `handle` must be held by a slot of this meta. Takes a stream of the primary algorithm
     /// for its scratch buffer (slot → stream, as reads).
     pub(crate) fn copy_object(&self, handle: &Handle, buf: &mut [u8]) -> Result {
-        let (head, tail) = buf.split_at_mut_checked(handle.len()).ok_or(EINVAL)?;
+        let (head, tail) = buf.split_at_mut_checked(handle.size()).ok_or(EINVAL)?;
         tail.fill(0);
         let mut stream = self.primary.streams.get();
-        // SAFETY: As in `load`: the handle belongs to this meta's pool.
-        unsafe {
-            self.pool
-                .read(handle, &mut stream.buf, |src| head.copy_from_slice(src))
-        }
+        self.pool
+            .read(handle, &mut stream.buf, |src| head.copy_from_slice(src))
     }
 
     /// Reads the written-back page in block `block` (`len` bytes of it hold the page) into
@@ -300,7 +293,7 @@ impl Meta {
             Slot::Empty => return,
             Slot::Same(_) => stats.same_pages.inc(),
             Slot::Stored { handle, flags, .. } => {
-                stats.compr_data_size.add(handle.len() as u64);
+                stats.compr_data_size.add(handle.size() as u64);
                 if flags.huge() {
                     stats.huge_pages.inc();
                     stats.huge_pages_since.inc();
@@ -330,13 +323,11 @@ impl Meta {
     /// zram.
     pub(crate) fn release_written_back(&self, slot: Slot) {
         if let Slot::Stored { handle, flags, .. } = slot {
-            self.stats.compr_data_size.sub(handle.len() as u64);
+            self.stats.compr_data_size.sub(handle.size() as u64);
             if flags.huge() {
                 self.stats.huge_pages.sub(1);
             }
-            // SAFETY: The slot came from this meta's table, whose handles all come from this
-            // meta's pool (see `load`); `handle` is consumed.
-            unsafe { self.pool.free(handle) };
+            self.pool.free(handle);
         }
     }
 
@@ -350,8 +341,7 @@ impl Meta {
 
     /// Frees an object that was never installed in a slot.
     pub(crate) fn free_object(&self, handle: Handle) {
-        // SAFETY: The caller got `handle` from this meta's pool (see `load`).
-        unsafe { self.pool.free(handle) };
+        self.pool.free(handle);
     }
 
     /// Gives back what a slot that was never installed (nor counted) holds.

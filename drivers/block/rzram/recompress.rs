@@ -63,7 +63,7 @@ pub(crate) fn run(meta: &Meta, req: &Request) -> Result<Outcome> {
         let (huge, prio, old_len, ac_time) = (
             flags.huge(),
             flags.prio(),
-            handle.len(),
+            handle.size(),
             slot.get().ac_time().unwrap_or(0),
         );
         if (req.idle && !flags.idle())

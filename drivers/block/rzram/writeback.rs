@@ -445,7 +445,7 @@ fn choose(meta: &Meta, index: usize, mode: Mode, buf: &mut [u8]) -> Result<Optio
     }
     let len = if meta.compressed_wb || flags.huge() {
         meta.copy_object(handle, buf)?;
-        handle.len()
+        handle.size()
     } else {
         let mut stream = meta.comp(flags.prio()).ok_or(EIO)?.streams.get();
         meta.load(&mut stream, handle, false)?;
