@@ -29,7 +29,7 @@ use kernel::{
         atomic::{Atomic, Full, Relaxed},
         Arc, Mutex,
     },
-    workqueue::OwnedQueue,
+    workqueue::{OwnedQueue, QueueFlag},
 };
 
 /// Bits per word of the block map.
@@ -155,7 +155,7 @@ impl Backing {
         let name = CString::try_from_fmt(fmt!("rzram{}_store", device.id))?;
         let queue = OwnedQueue::new(
             &name,
-            OwnedQueue::MEM_RECLAIM | OwnedQueue::HIGHPRI | OwnedQueue::UNBOUND,
+            QueueFlag::MemReclaim | QueueFlag::HighPri | QueueFlag::Unbound,
             0,
         )?;
         // INVARIANT: Every block is free and nothing is counted.

@@ -23,8 +23,8 @@ use crate::{
 };
 use kernel::{
     block::mq::{
-        gen_disk::{Features, GenDisk, GenDiskBuilder},
-        TagSet, TagSetFlags,
+        gen_disk::{Feature, GenDisk, GenDiskBuilder},
+        TagSet, TagSetFlag,
     },
     cpu::nr_cpu_ids,
     new_mutex,
@@ -105,7 +105,7 @@ impl Devices {
 /// Creates and adds disk `rzram<id>`, uninitialised (capacity 0).
 fn create_disk(id: u32, claims: Arc<Claims>, streams: Arc<StreamState>) -> Result<GenDisk<Rzram>> {
     let tagset = Arc::pin_init(
-        TagSet::new_with_flags(nr_cpu_ids(), QUEUE_DEPTH, 1, TagSetFlags::BLOCKING),
+        TagSet::new_with_flags(nr_cpu_ids(), QUEUE_DEPTH, 1, TagSetFlag::Blocking.into()),
         GFP_KERNEL,
     )?;
     let device = Arc::pin_init(Device::new(id, claims, streams), GFP_KERNEL)?;
@@ -117,7 +117,7 @@ fn create_disk(id: u32, claims: Arc<Claims>, streams: Arc<StreamState>) -> Resul
         // `SYNCHRONOUS` like zram: swap then writes one page at a time and frees it before
         // the next, which keeps compressed swap from running the memory reserves dry; without
         // it, batched swap writes failed with ENOMEM under pressure.
-        .features(Features::SYNCHRONOUS | Features::STABLE_WRITES)
+        .features(Feature::Synchronous | Feature::StableWrites)
         .discard(u32::MAX, page)
         .max_write_zeroes_sectors(u32::MAX)
         // As zram: a partition would outlive a reset that shrinks the device.
