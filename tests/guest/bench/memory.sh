@@ -41,8 +41,11 @@ used() {
 	echo $((before - after))
 }
 
-echo "fixed memory after disksize, kB (MemFree before - after), median of $rounds rounds"
-printf '%-6s %-28s %10s %10s %7s\n' size algorithms zram rzram ratio
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+spread() { sort -n "$1" | awk '{ v[NR] = $1 } END { printf "[%s-%s]", v[1], v[NR] }'; }
+
+echo "fixed memory after disksize, kB (MemFree before - after), median [min-max] of $rounds rounds"
+printf '%-6s %-28s %18s %18s %7s\n' size algorithms zram rzram ratio
 for size in 256M 4G; do
 	for algos in "lz4" "zstd lz4 lz4hc deflate"; do
 		: >/tmp/z
@@ -51,9 +54,9 @@ for size in 256M 4G; do
 			used zram "$size" "$algos" >>/tmp/z
 			used rzram "$size" "$algos" >>/tmp/r
 		done
-		z=$(sort -n /tmp/z | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-		r=$(sort -n /tmp/r | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-		printf '%-6s %-28s %10s %10s %7s\n' "$size" "$algos" "$z" "$r" \
-			"$(awk -v z="$z" -v r="$r" 'BEGIN { printf "%.2f", z ? r / z : 0 }')"
+		z=$(median /tmp/z)
+		r=$(median /tmp/r)
+		printf '%-6s %-28s %18s %18s %7s\n' "$size" "$algos" "$z $(spread /tmp/z)" \
+			"$r $(spread /tmp/r)" "$(awk -v z="$z" -v r="$r" 'BEGIN { printf "%.2f", z ? r / z : 0 }')"
 	done
 done
