@@ -52,6 +52,13 @@ build=$work/build
 cp -al "$ksrc" "$src" 2>/dev/null || { rm -rf "$src"; cp -a "$ksrc" "$src"; }
 rm -rf "$src/rust"
 cp -a "$ksrc/rust" "$src/rust"
+# Files outside rust/ that the series patches: real copies too, never links into the
+# pristine tree.
+while read -r f; do
+	[[ -f "$src/$f" && "$f" != rust/* ]] || continue
+	rm -f "$src/$f"
+	cp -a "$ksrc/$f" "$src/$f"
+done < <(sed -n 's|^--- a/||p' "${patches[@]}" | sort -u)
 
 kmake=(make -C "$src" O="$build" LLVM=-19)
 mkdir -p "$build"
@@ -81,8 +88,10 @@ for p in "${patches[@]}"; do
 		exit 1
 	fi
 	start=$SECONDS
-	if ! "${kmake[@]}" -j"$(nproc)" rust/ >"$work/build.log" 2>&1; then
-		echo "FAIL $k/$n $name: rust/ does not build"
+	# rust/, and the objects of the C files outside it that the patch changes.
+	mapfile -t objs < <(sed -n 's|^+++ b/\(.*\)\.c$|\1.o|p' "$p" | grep -v '^rust/' || true)
+	if ! "${kmake[@]}" -j"$(nproc)" rust/ "${objs[@]}" >"$work/build.log" 2>&1; then
+		echo "FAIL $k/$n $name: rust/ ${objs[*]} does not build"
 		grep -E -A12 '^(error|warning)' "$work/build.log" | head -n 60 || tail -n 40 "$work/build.log"
 		exit 1
 	fi
