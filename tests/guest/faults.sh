@@ -110,7 +110,7 @@ nth() {
 # silently: the shell's read does not report errors); <verify> checks the state it left and
 # returns non-zero (after saying why) if it is wrong.
 sweep() {
-	n=1 step=1 tail=0 failed=0 absorbed=0 bad=0 tried=0 t0=$(date +%s)
+	n=1 step=1 tail=0 refused=0 absorbed=0 bad=0 tried=0 t0=$(date +%s)
 	while :; do
 		$2
 		res=$(nth $n "$3")
@@ -132,10 +132,10 @@ sweep() {
 			# The failed allocation had a fallback (kvmalloc retries with vmalloc, ...).
 			absorbed=$((absorbed + 1))
 		elif grep -q "Cannot allocate memory\|Out of memory" /tmp/nth.err; then
-			failed=$((failed + 1))
+			refused=$((refused + 1))
 		elif [ -n "${5:-}" ] && ! [ -s /tmp/nth.err ]; then
 			# A failed read: the shell's read builtin does not say why.
-			failed=$((failed + 1))
+			refused=$((refused + 1))
 		else
 			echo "$1 with allocation $n failing: status $rc, $(cat /tmp/nth.err)"
 			bad=$((bad + 1))
@@ -144,9 +144,9 @@ sweep() {
 		n=$((n + step))
 		if [ $tail = 0 ] && [ $n -gt 32 ]; then step=$((n / 16)); fi
 	done
-	echo "$1: $tried of $((n - 1)) allocations failed one at a time: $failed writes" \
+	echo "$1: $tried of $((n - 1)) allocations failed one at a time: $refused writes" \
 		"failed, $absorbed got through ($(($(date +%s) - t0)) s)"
-	check "$1: writes failed with ENOMEM ($failed)" test "$failed" -gt 0
+	check "$1: writes failed with ENOMEM ($refused)" test "$refused" -gt 0
 	check_eq "$1: each failure was ENOMEM and left a sound state" 0 "$bad"
 	check_eq "$1: the write without a failure succeeded" 0 "$rc"
 	$4 $n "$rc" "$out"
@@ -221,10 +221,10 @@ fresh() {
 recompress() { echo type=idle >$z/recompress; }
 intact() {
 	same /dev/rzram0 /tmp/a && return
-	echo "$what with allocation $1 failing changed the data"
+	echo "$phase with allocation $1 failing changed the data"
 	return 1
 }
-what=recompress
+phase=recompress
 sweep recompress fresh recompress intact
 check_eq "recompress: no I/O failed" "0 0" "$(field 1 $z/io_stat) $(field 2 $z/io_stat)"
 echo 1 >$z/reset
@@ -240,7 +240,7 @@ stored() {
 	echo "writeback with allocation $1 failing: bd_stat $(cat $z/bd_stat)"
 	return 1
 }
-what=writeback
+phase=writeback
 sweep writeback fresh writeback stored
 check "the last writeback wrote pages to the store" test "$(field 1 $z/bd_stat)" -gt 0
 blkdiscard /dev/rzram0
