@@ -19,8 +19,10 @@
 #   failed write must fail with an I/O error, count in io_stat's failed_writes and keep
 #   the page's old contents; every other page reads back exact.
 #
-# Then: nothing leaked (zsmalloc pages, vmalloc, slab and free memory back where they
-# were once every device is reset and the hot-added ones removed), and the module unloads.
+# After each phase mm_stat counts exactly the pages stored and the reset leaves no zsmalloc
+# page; at the end nothing leaked (zsmalloc pages, vmalloc, slab and free memory back where
+# they were once every device is reset and the hot-added ones removed), and the module
+# unloads.
 # No kernel report may appear: injected failures are quiet (verbose 0, no stack dumps).
 #
 # The base kernel has no fault injection: there the scenario says so and stops.
@@ -78,6 +80,17 @@ pages() {
 same() {
 	dd if="$1" of=/tmp/back bs=4096 count=$(($(stat -c %s "$2") / 4096)) iflag=direct 2>/dev/null
 	cmp -s "$2" /tmp/back
+}
+
+# reset_clean <phase> <pages>: mm_stat still counts the pages the phase stored, no more
+# (a failure that leaked an object or lost one would show), and after the reset no
+# zsmalloc page is left.
+reset_clean() {
+	check_eq "$1: mm_stat counts the $2 pages stored" $(($2 * 4096)) "$(field 1 $z/mm_stat)"
+	echo 1 >$z/reset
+	echo 1 >/proc/sys/vm/stat_refresh
+	check_eq "$1: no zsmalloc page left after the reset" 0 \
+		"$(awk '$1 == "nr_zspages" { print $2 }' /proc/vmstat)"
 }
 
 # nth <n> <command>: runs the command (a shell function, run in a subshell of this shell
@@ -175,7 +188,7 @@ echo 1M >$z/disksize
 pages /tmp/a 64 first
 dd if=/tmp/a of=/dev/rzram0 bs=64k oflag=direct 2>/dev/null
 check "the device works after the failed disksizes" same /dev/rzram0 /tmp/a
-echo 1 >$z/reset
+reset_clean disksize 64
 
 # --- writes ---------------------------------------------------------------------------
 t0=$(date +%s)
@@ -201,12 +214,13 @@ for p in 10 40; do
 	# A page whose write failed keeps its old contents; the others have the new.
 	pages /tmp/expect 128 new old "$(awk '$1 == "fail" { printf "%s ", $2 }' /tmp/faultio.out)"
 	check "probability $p: failed pages are unchanged, written ones new" same /dev/rzram0 /tmp/expect
+	check_eq "probability $p: mm_stat still counts 128 pages" $((128 * 4096)) "$(field 1 $z/mm_stat)"
 	# Back to the old contents for the next round.
 	dd if=/tmp/a of=/dev/rzram0 bs=64k oflag=direct 2>/dev/null
 done
 check "writes failed in the driver with EIO ($total)" test "$total" -gt 0
 check_eq "no read failed" 0 "$(field 1 $z/io_stat)"
-echo 1 >$z/reset
+reset_clean writes 128
 echo "writes: $(($(date +%s) - t0)) s"
 
 # --- recompress -------------------------------------------------------------------------
@@ -227,7 +241,7 @@ intact() {
 phase=recompress
 sweep recompress fresh recompress intact
 check_eq "recompress: no I/O failed" "0 0" "$(field 1 $z/io_stat) $(field 2 $z/io_stat)"
-echo 1 >$z/reset
+reset_clean recompress 16
 
 # --- writeback --------------------------------------------------------------------------
 echo /dev/vda >$z/backing_dev
@@ -243,11 +257,12 @@ stored() {
 phase=writeback
 sweep writeback fresh writeback stored
 check "the last writeback wrote pages to the store" test "$(field 1 $z/bd_stat)" -gt 0
+check_eq "writeback: mm_stat counts the 16 pages stored" $((16 * 4096)) "$(field 1 $z/mm_stat)"
 blkdiscard /dev/rzram0
 check_eq "a discard frees every block (none leaked by the failures)" 0 "$(field 1 $z/bd_stat)"
 check "the store detaches" sh -c "echo none >$z/backing_dev"
 check_eq "writeback: no I/O failed" "0 0" "$(field 1 $z/io_stat) $(field 2 $z/io_stat)"
-echo 1 >$z/reset
+reset_clean writeback 0
 
 # --- hot_add -----------------------------------------------------------------------------
 hot_add() { read -r out <$ctl/hot_add; }
