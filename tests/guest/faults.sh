@@ -18,6 +18,9 @@
 #   failing a share of its allocations (probability), among them the zsmalloc pool's. A
 #   failed write must fail with an I/O error, count in io_stat's failed_writes and keep
 #   the page's old contents; every other page reads back exact.
+# - reads of written-back pages, by faultio with failslab armed: their hand-over to the
+#   store's worker may fail to allocate, and the block layer must then issue them again;
+#   none may fail.
 #
 # After each phase mm_stat counts exactly the pages stored and the reset leaves no zsmalloc
 # page; at the end nothing leaked (zsmalloc pages, vmalloc, slab and free memory back where
@@ -258,6 +261,23 @@ phase=writeback
 sweep writeback fresh writeback stored
 check "the last writeback wrote pages to the store" test "$(field 1 $z/bd_stat)" -gt 0
 check_eq "writeback: mm_stat counts the 16 pages stored" $((16 * 4096)) "$(field 1 $z/mm_stat)"
+# Reads of pages on the store are handed to the store's worker; when that hand-over
+# cannot allocate, the block layer issues the read again later: no read may fail.
+echo all >$z/idle
+echo idle >$z/writeback
+r0=$(field 2 $z/bd_stat)
+echo 1000000 >$fs/times
+echo 50 >$fs/probability
+faultio /dev/rzram0 /tmp/a read >/tmp/faultio.out
+echo 0 >$fs/probability
+injected=$((1000000 - $(cat $fs/times)))
+echo -1 >$fs/times
+tail -n1 /tmp/faultio.out
+check "writeback: reads of written-back pages met injected failures ($injected)" \
+	test "$injected" -gt 0
+check_eq "writeback: with the hand-over failing, no read failed and none differs" "0 0" \
+	"$(awk '$1 == "pages" { print $6, $14 }' /tmp/faultio.out)"
+check_eq "writeback: the 16 reads came from the store" 16 $(($(field 2 $z/bd_stat) - r0))
 blkdiscard /dev/rzram0
 check_eq "a discard frees every block (none leaked by the failures)" 0 "$(field 1 $z/bd_stat)"
 check "the store detaches" sh -c "echo none >$z/backing_dev"
