@@ -5,14 +5,16 @@
 # Allocation failures, with the kernel's fault injection (failslab and fail_page_alloc in
 # debugfs), scoped to one task so that the rest of the guest never sees them:
 #
-# - disksize, hot_add, recompress and writeback, swept with /proc/self/fail-nth: the
-#   attribute is written (or hot_add read) once per n = 1, 2, 3, ... with the n-th
-#   allocation of that write failing, until a write runs without meeting the failure. So
-#   every allocation on the way fails once, in the VFS and sysfs, the block layer and the
-#   driver. A failed write must report -ENOMEM and leave things as they were: a failed
+# - disksize, hot_add, hot_remove, recompress and writeback, swept with
+#   /proc/self/fail-nth: the attribute is written (or hot_add read) once per n = 1, 2, 3,
+#   ... with the n-th allocation of that write failing, until a write runs without
+#   meeting the failure. So the allocations on the way fail one at a time, in the VFS and
+#   sysfs, the block layer and the driver: all of the first 32 and of the last stretch,
+#   every (n / 16)-th in between. A failed write must report -ENOMEM and leave things as
+#   they were: a failed
 #   disksize leaves the device uninitialised (and a later one works), a failed hot_add
 #   leaves no device behind, a failed recompress or writeback loses no data and leaks no
-#   block of the store.
+#   block of the store, a failed hot_remove leaves the device with its data.
 # - writes: faultio (tests/guest/faultio.c) writes pages with O_DIRECT with the task
 #   filter armed for itself only while it writes, with failslab and fail_page_alloc
 #   failing a share of its allocations (probability), among them the zsmalloc pool's. A
@@ -310,7 +312,27 @@ echo 1M >/sys/block/rzram"$id"/disksize
 pages /tmp/a 16 hotadd
 dd if=/tmp/a of=/dev/rzram"$id" bs=64k oflag=direct 2>/dev/null
 check "the hot-added device works" same /dev/rzram"$id" /tmp/a
-echo "$id" >$ctl/hot_remove
+
+# --- hot_remove ------------------------------------------------------------------------------
+# Of an initialised device holding data: a hot_remove that fails leaves it as it was.
+held() {
+	[ ! -e /sys/block/rzram1 ] || return 0
+	read -r id <$ctl/hot_add
+	echo 1M >/sys/block/rzram"$id"/disksize
+	dd if=/tmp/a of=/dev/rzram"$id" bs=64k oflag=direct 2>/dev/null
+}
+hot_remove() { echo 1 >$ctl/hot_remove; }
+removed() {
+	if [ "$2" = 0 ]; then
+		[ -e /sys/block/rzram1 ] || return 0
+		echo "hot_remove with allocation $1 failing succeeded, but rzram1 is still there"
+		return 1
+	fi
+	[ "$(cat /sys/block/rzram1/initstate)" = 1 ] && same /dev/rzram1 /tmp/a && return
+	echo "hot_remove with allocation $1 failing: rzram1 lost its state or its data"
+	return 1
+}
+sweep hot_remove held hot_remove removed
 
 check_no_leak "$mem0" "$(mem_snapshot)" 16384
 rmmod rzram
