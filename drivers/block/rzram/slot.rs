@@ -208,7 +208,10 @@ impl SlotTable {
         let mut table = KVec::with_capacity(n, GFP_KERNEL)?;
         for s in 0..n {
             let len = (pages - s).div_ceil(n);
-            let mut slots = KVVec::with_capacity(len, GFP_KERNEL)?;
+            // Quietly: a disksize the machine cannot hold (up to 16 EiB can be written) is
+            // refused with ENOMEM, not with an allocation warning (kvmalloc() warns past
+            // INT_MAX bytes, vmalloc() past the machine's memory).
+            let mut slots = KVVec::with_capacity(len, GFP_KERNEL | __GFP_NOWARN)?;
             for i in 0..len {
                 // Within the capacity reserved above: does not allocate.
                 slots.push(Slot::Empty, GFP_KERNEL)?;
