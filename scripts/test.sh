@@ -85,7 +85,7 @@ else
 fi
 
 # The KUnit suites of the rust/ series, built into the kernel: they run at boot.
-series_suites="rust_block_mq_segment"
+series_suites="rust_block_mq_segment rust_class"
 
 # count_ktap <console log> <variant>: one result per KUnit test case of rzram (rzram_*, run
 # when the module loads) and of the rust/ series.
