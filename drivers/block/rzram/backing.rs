@@ -141,7 +141,7 @@ impl Backing {
         // Bounded by `MAX_BLOCKS`, so the conversion cannot fail.
         let blocks = u32::try_from(file.blocks().min(MAX_BLOCKS)).map_err(|_| EINVAL)?;
         let words = (blocks as usize).div_ceil(WORD_BITS);
-        let mut map = KVVec::with_capacity(words, GFP_KERNEL)?;
+        let mut map = KVVec::with_capacity(words, GFP_KERNEL | __GFP_NOWARN)?;
         for _ in 0..words {
             map.push(Atomic::new(0u64), GFP_KERNEL)?;
         }

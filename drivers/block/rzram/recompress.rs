@@ -48,7 +48,7 @@ pub(crate) struct Outcome {
 pub(crate) fn run(meta: &Meta, req: &Request) -> Result<Outcome> {
     let comp = meta.comp(req.prio).ok_or(EINVAL)?;
     let highest = meta.highest_prio() == req.prio;
-    let mut page = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+    let mut page = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN)?;
     let mut out = Outcome::default();
     for index in 0..meta.slots.pages() {
         // Each page tried costs a compression; offer to reschedule as zram does, per page.

@@ -51,8 +51,8 @@ impl Stream {
     fn new(algorithm: Algorithm, params: &Params) -> Result<Self> {
         Ok(Self {
             comp: Compressor::new(algorithm, params)?,
-            buf: KVVec::from_elem(0u8, 2 * PAGE_SIZE, GFP_KERNEL)?,
-            page: KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?,
+            buf: KVVec::from_elem(0u8, 2 * PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN)?,
+            page: KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN)?,
         })
     }
 }

@@ -389,7 +389,7 @@ fn start_write(
     // A page buffer is only used up by a page that is chosen; the next candidate reuses it.
     let buf = match spare {
         Some(buf) => buf,
-        None => spare.insert(KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?),
+        None => spare.insert(KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN)?),
     };
     let Some(len) = choose(meta, index, mode, buf)? else {
         return Ok(None);
