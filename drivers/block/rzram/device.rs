@@ -30,8 +30,9 @@
 //! | disk `open_mutex`        | opens; makes `openers()` stable         | open, reset (to set `claimed`)    |
 //! | slot stripe mutexes      | the slots of one stripe                 | I/O path; `idle`, `recompress`,   |
 //! |                          |                                         | `writeback`                       |
-//! | stream mutexes           | one compression stream                  | I/O path; `recompress`,           |
-//! |                          |                                         | `writeback`                       |
+//! | stream mutexes           | one CPU's compression stream            | I/O path; `recompress`,           |
+//! |                          |                                         | `writeback`; CPU hotplug's        |
+//! |                          |                                         | prepare/dead callbacks            |
 //!
 //! Order: `Devices::disks` → `control` → disk `open_mutex`; `control` → meta gate's owner →
 //! meta gate (never together with `open_mutex`); `control` → meta gate (read) → backing
@@ -39,7 +40,10 @@
 //! `control`); `writeback` → meta gate (read) → backing gate (read) → slot stripe → stream.
 //! In the I/O path and `recompress`: meta gate (read) → slot stripe → stream → backing gate
 //! (read), one stream at a time. `idle`, `recompress` and `writeback` reach the meta
-//! through the gate like requests do, not under `control`.
+//! through the gate like requests do, not under `control`. CPU hotplug (`stream.rs`): the
+//! hotplug lock → stream, in the prepare and dead callbacks; init and reset add and remove a
+//! meta's stream instances under `control` (`control` → hotplug lock → stream). The I/O path
+//! never takes the hotplug lock, so no stream holder waits for it.
 //!
 //! The gates are locks to lockdep: a [`GateRef`] is a read hold, and retiring a write hold
 //! that waits for every reader. Hence the rule: **never take `control`, or any lock held
