@@ -9,24 +9,18 @@
 # that does not apply or build and exits 1; prints one line per patch.
 #
 # The configuration is made as scripts/build-kernel.sh makes it: tinyconfig, the
-# scripts/config/base.config fragment, olddefconfig. With --doctests,
-# CONFIG_RUST_KERNEL_DOCTESTS is also enabled in the scratch configuration (the
-# fragment is not changed), so that the kernel crate's documentation examples are
-# compiled too.
+# scripts/config/base.config fragment, olddefconfig. The fragment enables
+# CONFIG_RUST_KERNEL_DOCTESTS, so the kernel crate's documentation examples are
+# compiled at every prefix too.
 #
 # It builds the rust/ directory up to N times (one incremental build per patch), so it
 # takes a while; `make test` does not run it.
 #
-# Usage: scripts/check-series-build.sh [--doctests] [<pristine kernel tree>]
+# Usage: scripts/check-series-build.sh [<pristine kernel tree>]
 # Without a tree argument the tree comes from scripts/fetch-kernel.sh.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-doctests=0
-if [[ "${1:-}" == --doctests ]]; then
-	doctests=1
-	shift
-fi
 cache=${RZRAM_CACHE:-$HOME/.cache/rzram}
 mkdir -p "$cache"
 ksrc=${1:-$(bash "$root/scripts/fetch-kernel.sh" "$cache")}
@@ -66,13 +60,10 @@ echo "configuring in $build" >&2
 {
 	"${kmake[@]}" tinyconfig
 	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$build" "$build/.config" "$fragment")
-	if ((doctests)); then
-		"$src/scripts/config" --file "$build/.config" -e RUST_KERNEL_DOCTESTS
-	fi
 	"${kmake[@]}" olddefconfig
 } >"$work/config.log" 2>&1 || { cat "$work/config.log" >&2; echo "configuration failed" >&2; exit 1; }
 grep -qx 'CONFIG_RUST=y' "$build/.config" || { echo "CONFIG_RUST is not enabled" >&2; exit 1; }
-if ((doctests)) && ! grep -qx 'CONFIG_RUST_KERNEL_DOCTESTS=y' "$build/.config"; then
+if ! grep -qx 'CONFIG_RUST_KERNEL_DOCTESTS=y' "$build/.config"; then
 	echo "CONFIG_RUST_KERNEL_DOCTESTS could not be enabled" >&2
 	exit 1
 fi

@@ -85,17 +85,31 @@ else
 fi
 
 # The KUnit suites of the rust/ series, built into the kernel: they run at boot.
-series_suites="rust_block_mq_segment rust_class"
+series_suites="rust_block_mq_segment rust_class rust_block_mq_attribute"
+
+# The doc examples of the kernel crate run at boot too, as the suite rust_doctests_kernel,
+# one case per example: rust_doctest_kernel_<file>_<n>, <file> being the path below
+# rust/kernel/ with '/' and '.' as '_'. Ours are those of the files the series adds or
+# changes; every file the series adds with an example must have run one.
+series_doctests=$(sed -n 's|^+++ b/rust/kernel/\(.*\)\.rs$|\1|p' rust/patches/*.patch |
+	tr '/' '_' | sort -u | paste -sd '|')
+mapfile -t series_examples < <(for p in rust/patches/*.patch; do
+	awk '/^\+\+\+ b\/rust\/kernel\// { file = substr($2, 15); sub(/\.rs$/, "", file) }
+		/^--- \/dev\/null/ { added = 1; next }
+		/^--- / { added = 0 }
+		added && file != "" && /^\+ *\/\/[\/!] ```$/ { print file }' "$p"
+done | tr '/' '_' | sort -u)
 
 # count_ktap <console log> <variant>: one result per KUnit test case of rzram (rzram_*, run
-# when the module loads) and of the rust/ series.
+# when the module loads), of the rust/ series and of the series' doc examples.
 count_ktap() {
-	local results verdict name suite n=0
-	results=$(sed -e 's/^\[[^]]*\] //' "$1" | awk -v ours="^(rzram_|${series_suites// /|})" '
+	local results verdict name suite file n=0
+	results=$(sed -e 's/^\[[^]]*\] //' "$1" | awk -v ours="^(rzram_|${series_suites// /|})" \
+		-v doc="^rust_doctest_kernel_(${series_doctests})_rs_[0-9]+$" '
 		/^ *# Subtest: / { suite = $3; next }
 		/^    +(not )?ok [0-9]+ / {
-			if (suite !~ ours) next
 			name = ($1 == "not") ? $4 : $3
+			if (suite !~ ours && !(suite == "rust_doctests_kernel" && name ~ doc)) next
 			print (($1 == "not") ? "FAIL" : "PASS"), suite "." name
 		}')
 	while read -r verdict name; do
@@ -109,6 +123,10 @@ count_ktap() {
 	for suite in $series_suites; do
 		grep -q "^PASS $suite\\.\\|^FAIL $suite\\." <<<"$results" ||
 			not_ok "$2 kunit: suite $suite of the rust/ series did not run"
+	done
+	for file in "${series_examples[@]}"; do
+		grep -q "^[A-Z]* rust_doctests_kernel\\.rust_doctest_kernel_${file}_rs_" <<<"$results" ||
+			not_ok "$2 kunit: the doc example of rust/kernel/$file.rs did not run"
 	done
 }
 
@@ -127,8 +145,12 @@ run_scenario() {
 	# A scenario asks for extra VM options (disks) in a "# rzram-vm:" header line.
 	local -a extra=()
 	read -ra extra < <(sed -n 's/^# rzram-vm: //p' "$file" | head -n1) || true
+	# KUnit runs only where it is counted: the built-in suites at boot and rzram's at each
+	# module load would cost every other scenario seconds.
+	local kargs=${RZRAM_KERNEL_ARGS:-}
+	[[ "$name" == kunit ]] || kargs+=" kunit.enable=0"
 	echo "--- $variant: $name"
-	bash scripts/run-vm.sh --kernel "$kdir" --module "$ko" --mem "$mem" --timeout 1200 \
+	RZRAM_KERNEL_ARGS=$kargs bash scripts/run-vm.sh --kernel "$kdir" --module "$ko" --mem "$mem" --timeout 1200 \
 		"${extra[@]}" --log "$log" "$file" >/dev/null 2>"$log.host" || rc=$?
 	if [[ "$name" == kunit ]]; then
 		count_ktap "$log" "$variant"
