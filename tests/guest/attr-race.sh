@@ -8,9 +8,13 @@
 # something to show) and reset hundreds of times, and another device is hot-added,
 # initialised and hot-removed over and over. A show that takes the meta reference and then
 # the control lock deadlocks against a reset that holds the control lock while it drains the
-# references: this scenario hangs on such code, and lockdep reports the inversion on the
-# debug kernel. The watchdog below makes a hang a failure within a bounded time, not a stuck
-# test run.
+# references. Lockdep reports that inversion on the debug kernel at the first cycle. The hang
+# itself needs a reader to take its reference in the short window between reset's lock and
+# its retirement: with that code restored and the window widened by a 20 ms sleep before
+# the retirement, the first cycle hung (a reader in Device::algorithms() under a GateRef,
+# reset in Gate::retire), and the watchdog failed the scenario with the blocked tasks; with
+# the fix and the same sleep, it passed in 15 s. The watchdog below makes a hang a failure
+# within a bounded time, not a stuck test run.
 set -eu
 # shellcheck source=tests/guest/lib/check.sh
 . /guest/lib/check.sh
