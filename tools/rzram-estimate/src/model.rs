@@ -185,8 +185,9 @@ impl DeviceMemory {
 }
 
 /// Returns the memory of a device of `disksize` bytes full of data like the `input_bytes`
-/// that `tally` saw: the pool and the handles scaled by `disksize / input_bytes` (exact when
-/// they are equal), the slot table for `disksize`.
+/// that `tally` saw: the objects of each size class and their handles scaled by
+/// `disksize / input_bytes` (exact when they are equal) and packed into zspages, the slot
+/// table for `disksize`.
 pub fn device_memory(
     tally: &Tally,
     classes: &SizeClasses,
@@ -197,15 +198,18 @@ pub fn device_memory(
         if input_bytes == 0 || disksize == input_bytes {
             v
         } else {
-            (u128::from(v) * u128::from(disksize) / u128::from(input_bytes))
-                .try_into()
-                .unwrap_or(u64::MAX)
+            // Rounded to the nearest object.
+            ((u128::from(v) * u128::from(disksize) + u128::from(input_bytes) / 2)
+                / u128::from(input_bytes))
+            .try_into()
+            .unwrap_or(u64::MAX)
         }
     };
+    let counts: Vec<u64> = tally.class_counts.iter().map(|n| scale(*n)).collect();
     DeviceMemory {
-        pool: scale(tally.pool_bytes(classes)),
+        pool: classes.pool_pages(&counts) * PAGE_SIZE as u64,
         slots: disksize.div_ceil(PAGE_SIZE as u64) * SLOT_BYTES,
-        handles: scale(tally.objects() * HANDLE_BYTES),
+        handles: counts.iter().sum::<u64>() * HANDLE_BYTES,
     }
 }
 
@@ -272,9 +276,10 @@ mod tests {
             .pages_per_zspage;
         let pool = (zspage as u64 + 1) * PAGE_SIZE as u64;
         assert_eq!(t.pool_bytes(&classes), pool);
-        // Twice the data: twice the pool.
+        // Twice the data: twice the objects, which still fit the same zspage, and two more
+        // huge pages.
         let m = device_memory(&t, &classes, 2 * PAGE_SIZE as u64, 4 * PAGE_SIZE as u64);
-        assert_eq!(m.pool, 2 * pool);
+        assert_eq!(m.pool, pool + PAGE_SIZE as u64);
         assert_eq!(m.slots, 4 * SLOT_BYTES);
         assert_eq!(m.handles, 4 * HANDLE_BYTES);
         Ok(())
