@@ -115,9 +115,12 @@ fn fill(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// Hands `buf[..len]` to `f` page by page, the last partial page padded with zeros.
+///
+/// The callers pass a buffer of [`CHUNK`] bytes, a multiple of the page size, and
+/// `len <= CHUNK`; `padded` is then at most `CHUNK` too.
 fn pages(buf: &mut [u8], len: usize, f: &mut dyn FnMut(&[u8])) {
-    let padded = len.div_ceil(PAGE_SIZE) * PAGE_SIZE;
-    buf[len..padded].fill(0);
+    let padded = (len.div_ceil(PAGE_SIZE) * PAGE_SIZE).min(buf.len());
+    buf[len.min(padded)..padded].fill(0);
     buf[..padded].chunks_exact(PAGE_SIZE).for_each(f);
 }
 
