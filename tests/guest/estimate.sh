@@ -3,18 +3,21 @@
 # rzram-vm: --bin tools/rzram-estimate/target/release/rzram-estimate
 #
 # rzram-estimate against the real device: a known mix of data (zero, same-filled, random,
-# text, program and base64 pages) is written to rzram0 with lz4 and with zstd, and memhog's
-# mix with iobench; the tool's prediction, from the same data in a file and from the device
-# itself, must agree with mm_stat:
-# - same_pages exactly;
+# text, program and base64 pages, and pages that compress to just below and just above the
+# huge class size) is written to rzram0 with lz4 and with zstd, and memhog's mix with
+# iobench; the tool's prediction, from the same data in a file and from the device itself,
+# must agree with mm_stat:
+# - same_pages and orig_data_size exactly;
 # - huge_pages within 0.5% of the pages written (40 of 8192);
-# - compr_data_size within 1%;
-# - mem_used_total within 1%.
+# - compr_data_size and mem_used_total within 1% with lz4, 0.5% with zstd.
 # The kernel's LZ4 and lz4_flex do not always find the same matches: measured on this mix,
-# lz4_flex predicted 25 more huge pages (0.3%) and 0.27% more compr_data_size; on memhog's
-# mix 0 huge pages and 0.06% off. zstd agreed to the byte. The tolerances leave room for that
-# and still fail on a real modelling error (a wrong huge threshold, size classes or zstd
-# level moves these figures by more).
+# lz4_flex predicted 25 more huge pages (0.3%), 0.26% more compr_data_size and 0.36% more
+# mem_used_total; on memhog's mix 0 huge pages, 0.06% and 0.13% off. zstd (the kernel's library and the zstd crate, both
+# pinned) agreed to the byte. The tolerances leave room for that and still fail on a
+# modelling error: a huge threshold of a page instead of zsmalloc's moves huge_pages by
+# 256, a zspage chain of 4 pages instead of 8 by 450 (lz4) and mem_used_total by 4%, zstd
+# level 1 instead of 3 compr_data_size by 1.6%, and forgetting the handle zsmalloc adds
+# before the class lookup moves zstd's mem_used_total by 1.1%.
 set -eu
 # shellcheck source=tests/guest/lib/check.sh
 . /guest/lib/check.sh
@@ -24,9 +27,10 @@ sys=/sys/block/rzram0
 mix=/tmp/mix
 mib=32
 pages=$((mib * 256))
-# Tolerances: huge pages in pages, sizes in tenths of a percent.
+# Tolerances: huge pages in pages, sizes in tenths of a percent per algorithm.
 huge_tol=$((pages * 5 / 1000))
-size_tol=10
+size_tol_lz4=10
+size_tol_zstd=5
 
 command -v rzram-estimate >/dev/null || { fail "rzram-estimate is in the guest"; finish; exit 1; }
 modprobe rzram
@@ -41,6 +45,16 @@ piece() {
 ones() { tr '\000' '\377' </dev/zero; }
 programs() { find /bin /sbin /lib /usr/bin -type f -exec cat {} +; }
 b64random() { head -c 3M /dev/urandom | base64; }
+# partial <bytes>: 256 pages of that many random bytes followed by zeros. 3560 bytes
+# compress to a little under the huge class size (3625), 3700 to a little over.
+partial() {
+	i=0
+	while [ $i -lt 256 ]; do
+		head -c "$1" /dev/urandom
+		head -c $((4096 - $1)) /dev/zero
+		i=$((i + 1))
+	done
+}
 : >$mix
 piece 4 cat /dev/zero
 piece 2 ones
@@ -49,7 +63,9 @@ piece 6 cat /dev/urandom
 piece 4 cat /proc/kallsyms
 piece 6 programs
 piece 2 b64random
-piece 6 seq 1 2000000
+piece 4 seq 1 2000000
+piece 1 partial 3560
+piece 1 partial 3700
 check_eq "the mix is $mib MiB" $((mib << 20)) "$(wc -c <$mix)"
 
 # jget <key> <file>: the first integer value of key in the tool's JSON.
@@ -66,8 +82,9 @@ within() {
 	fi
 }
 
-# compare <label> <json>: the estimate against the device's mm_stat.
+# compare <label> <json> <size tolerance>: the estimate against the device's mm_stat.
 compare() {
+	tol=$3
 	set -- "$1" "$2" "$(cat $sys/mm_stat)"
 	echo "$1: mm_stat $3"
 	echo "$1: estimate $(cat "$2")"
@@ -76,8 +93,8 @@ compare() {
 	check_eq "$1: orig_data_size as estimated" "$(jget orig_data_size "$2")" "$3"
 	check_eq "$1: same_pages exactly as estimated" "$(jget same_pages "$2")" "$8"
 	within "$1: huge_pages" "${10}" "$(jget huge_pages "$2")" "$huge_tol"
-	within "$1: compr_data_size" "$4" "$(jget compr_data_size "$2")" $(($4 * size_tol / 1000))
-	within "$1: mem_used_total" "$5" "$(jget mem_used_total "$2")" $(($5 * size_tol / 1000))
+	within "$1: compr_data_size" "$4" "$(jget compr_data_size "$2")" $(($4 * tol / 1000))
+	within "$1: mem_used_total" "$5" "$(jget mem_used_total "$2")" $(($5 * tol / 1000))
 }
 
 # fill <algorithm>: a fresh device of $mib MiB with the algorithm, the mix written to it.
@@ -88,22 +105,25 @@ fill() {
 	dd if=$mix of=$dev bs=1M oflag=direct 2>/dev/null
 }
 
-for algo in lz4 zstd; do
-	fill $algo
-	rzram-estimate --json --algorithm $algo $mix >/tmp/est-$algo.json 2>/tmp/est.err
+for algo_tol in lz4:$size_tol_lz4 zstd:$size_tol_zstd; do
+	algo=${algo_tol%:*}
+	est=/tmp/est-$algo.json
+	fill "$algo"
+	rzram-estimate --json --algorithm "$algo" $mix >"$est" 2>/tmp/est.err
 	check_eq "$algo: nothing on stderr, no progress bar off a terminal" "" "$(cat /tmp/est.err)"
-	compare "$algo, the mix from a file" /tmp/est-$algo.json
+	compare "$algo, the mix from a file" "$est" "${algo_tol#*:}"
 	# The same data read back from the device itself.
 	flush $dev
-	rzram-estimate --json --algorithm $algo $dev >/tmp/est-$algo-dev.json 2>/dev/null
+	rzram-estimate --json --algorithm "$algo" $dev >/tmp/est-dev.json 2>/dev/null
 	check_eq "$algo: the device reads as the file did" \
-		"$(jget compr_data_size /tmp/est-$algo.json) $(jget same_pages /tmp/est-$algo.json)" \
-		"$(jget compr_data_size /tmp/est-$algo-dev.json) $(jget same_pages /tmp/est-$algo-dev.json)"
+		"$(jget compr_data_size "$est") $(jget same_pages "$est")" \
+		"$(jget compr_data_size /tmp/est-dev.json) $(jget same_pages /tmp/est-dev.json)"
 done
-# The design of the mix: at least 8 MiB of same-filled pages (zeros, 0xff, "abcdefg\n") and
-# 6 MiB of random pages that no algorithm shrinks.
+# The design of the mix: at least 8 MiB of same-filled pages (zeros, 0xff, "abcdefg\n"), and
+# 6 MiB of random pages and 256 pages of 3700 random bytes that no algorithm shrinks below
+# the huge class size.
 check "the mix has at least 2048 same-filled pages" test "$(jget same_pages /tmp/est-lz4.json)" -ge 2048
-check "the mix has at least 1536 huge pages" test "$(jget huge_pages /tmp/est-zstd.json)" -ge 1536
+check "the mix has at least 1792 huge pages" test "$(jget huge_pages /tmp/est-zstd.json)" -ge 1792
 
 # memhog's mix, written by iobench, estimated from the device.
 echo 1 >$sys/reset
@@ -112,7 +132,7 @@ echo ${mib}M >$sys/disksize
 check "iobench writes and verifies memhog's mix" iobench $dev $mib 64 1
 flush $dev
 rzram-estimate --json --algorithm lz4 $dev >/tmp/est-memhog.json 2>/dev/null
-compare "lz4, memhog's mix on the device" /tmp/est-memhog.json
+compare "lz4, memhog's mix on the device" /tmp/est-memhog.json $size_tol_lz4
 
 # The table a user sees, for the log (with the progress bar: the console is a terminal).
 rzram-estimate $mix
