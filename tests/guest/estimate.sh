@@ -11,8 +11,8 @@
 # - huge_pages within 0.5% of the pages written (40 of 8192);
 # - compr_data_size and mem_used_total within 1% with lz4, 0.5% with zstd.
 # The kernel's LZ4 and lz4_flex do not always find the same matches: measured on this
-# mix, lz4_flex predicted 25 more huge pages (0.3%), 0.26% more compr_data_size and 0.36%
-# more mem_used_total; on memhog's mix 0 huge pages, 0.06% and 0.13% off. zstd (the
+# mix, lz4_flex predicted 25 more huge pages (0.3%), 0.26% more compr_data_size and 0.27% to
+# 0.36% more mem_used_total (four runs); on memhog's mix 0 huge pages, 0.06% and 0.13% off. zstd (the
 # kernel's library and the zstd crate, both pinned) agreed to the byte. The tolerances
 # leave room for that and still fail on a modelling error (tried on the same mix built on
 # the host): a huge threshold of a page instead of zsmalloc's moves huge_pages by 128, a
