@@ -10,7 +10,7 @@
 #   make kernel       build (or reuse) the base kernel; prints its build directory
 #   make check        rustfmt, clippy and shellcheck only
 #   make bench        rzram and the C zram side by side in one VM (not a test)
-#   make clean        remove module build products from this tree
+#   make clean        remove module build products and rzram-estimate's from this tree
 
 KDIR ?=
 LLVM ?= -19
@@ -49,3 +49,4 @@ clean:
 	find drivers tests -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name '*.d' | xargs rm -f
 	rm -f modules.order Module.symvers
+	rm -rf tools/rzram-estimate/target

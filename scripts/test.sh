@@ -58,7 +58,7 @@ trap 'summary' EXIT
 bash scripts/deps.sh
 
 # Static checks, on the sources only.
-mapfile -t rust_files < <(git ls-files 'drivers/*.rs' 'tests/*.rs')
+mapfile -t rust_files < <(git ls-files 'drivers/*.rs' 'tests/*.rs' 'tools/*.rs')
 ksrc=$(bash scripts/fetch-kernel.sh "${RZRAM_CACHE:-$HOME/.cache/rzram}")
 if rustfmt --check --edition 2021 --config-path "$ksrc/.rustfmt.toml" "${rust_files[@]}" \
 	>"$logs/rustfmt.log" 2>&1; then
@@ -83,6 +83,31 @@ if shellcheck -x "${shell_files[@]}" >"$logs/shellcheck.log" 2>&1; then
 else
 	not_ok "shellcheck (see $logs/shellcheck.log)"
 fi
+
+# The host-side sizing tool: its release build (which the estimate scenario copies into the
+# guest), its tests and clippy, all in the release profile so that the C zstd library is
+# built once (a debug profile builds it again: 30 s more on a fresh clone).
+export PATH="$HOME/.cargo/bin:$PATH"
+estimate() { (cd tools/rzram-estimate && "$@"); }
+start=$SECONDS
+if estimate cargo build --locked --release >"$logs/estimate-build.log" 2>&1; then
+	ok "rzram-estimate: release build"
+else
+	not_ok "rzram-estimate: release build (see $logs/estimate-build.log)"
+fi
+if estimate cargo test --locked --release >"$logs/estimate-test.log" 2>&1; then
+	ok "rzram-estimate: cargo test ($(grep -o '^test result: ok. [0-9]* passed' \
+		"$logs/estimate-test.log" | awk '{ n += $4 } END { print n + 0 }') tests)"
+else
+	not_ok "rzram-estimate: cargo test (see $logs/estimate-test.log)"
+	grep -E '^test .* FAILED$|panicked at' "$logs/estimate-test.log" | sed 's/^/    | /' || true
+fi
+if estimate cargo clippy --locked --release --all-targets -- -D warnings >"$logs/estimate-clippy.log" 2>&1; then
+	ok "rzram-estimate: clippy"
+else
+	not_ok "rzram-estimate: clippy (see $logs/estimate-clippy.log)"
+fi
+echo "    rzram-estimate: build, tests and clippy took $((SECONDS - start)) s"
 
 # The KUnit suites of the rust/ series, built into the kernel: they run at boot.
 series_suites="rust_block_mq_segment rust_class rust_block_mq_attribute"
