@@ -22,7 +22,10 @@
 #
 # Environment: RZRAM_CACHE (default ~/.cache/rzram), RZRAM_KVM=1 to try KVM
 # (default TCG), RZRAM_KERNEL_ARGS (extra kernel command line),
-# RZRAM_REPORT_IGNORE (extended regex of console lines not to count as reports).
+# RZRAM_REPORT_IGNORE (extended regex of console lines not to count as reports),
+# RZRAM_QEMU_ARGS (extra QEMU options, split at spaces; for example
+# "-icount shift=0,sleep=off" makes the guest's clock count executed instructions,
+# 1 ns each, so that timings inside the guest do not depend on the host's load).
 set -euo pipefail
 
 log() { printf 'run-vm: %s\n' "$*" >&2; }
@@ -232,11 +235,13 @@ for i in "${!disks[@]}"; do
 done
 
 cmdline="console=ttyS0 panic=-1 loglevel=7 ${RZRAM_KERNEL_ARGS:-}"
+qemu_extra=()
+read -ra qemu_extra <<<"${RZRAM_QEMU_ARGS:-}"
 start=$SECONDS
 set +e
 {
 	timeout --foreground -k 10 "$timeout" \
-		qemu-system-x86_64 "${accel[@]}" -M pc -m "$mem" -smp "$smp" -nodefaults \
+		qemu-system-x86_64 "${accel[@]}" "${qemu_extra[@]}" -M pc -m "$mem" -smp "$smp" -nodefaults \
 		-display none -serial stdio -no-reboot \
 		-kernel "$bzimage" -initrd "$tmp/initrd.cpio.gz" -append "$cmdline" \
 		"${drives[@]}" </dev/null 2>&1

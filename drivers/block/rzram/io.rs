@@ -289,10 +289,25 @@ impl<'a> Cursor<'a> {
     }
 
     /// Fills the next page of the buffer with `word`.
+    ///
+    /// A word of one repeated byte (zero above all) is set with one `memset()` per segment;
+    /// any other is copied from a pattern in chunks.
     fn fill(&mut self, word: u64) -> Result {
+        let bytes = word.to_ne_bytes();
+        if bytes.iter().all(|&b| b == bytes[0]) {
+            let mut filled = 0;
+            while filled < PAGE_SIZE {
+                let (segment, offset) = self.segment()?;
+                let n = (segment.len() - offset).min(PAGE_SIZE - filled);
+                segment.fill(offset, n, bytes[0])?;
+                self.done += n;
+                filled += n;
+            }
+            return Ok(());
+        }
         let mut chunk = [0u8; 256];
         for w in chunk.chunks_exact_mut(8) {
-            w.copy_from_slice(&word.to_ne_bytes());
+            w.copy_from_slice(&bytes);
         }
         (0..PAGE_SIZE / chunk.len()).try_for_each(|_| self.write_from(&chunk))
     }
