@@ -8,10 +8,13 @@
 #
 # Usage: run-vm.sh [--kernel <build dir>] [--module <file.ko>]... [--mem 512M]
 #                  [--smp 2] [--timeout SECONDS] [--log FILE] [--disk SIZE]...
-#                  <guest script> [args...]
+#                  [--clients] <guest script> [args...]
 #
 # Each --disk adds an empty, sparse virtio disk of SIZE (as for truncate(1)),
 # seen in the guest as /dev/vda, /dev/vdb, ... in order.
+#
+# --clients lays zram's real clients over the guest's root (kmod, bash, zramctl,
+# zram-generator, zramswap, the zram selftests; see clients.sh).
 #
 # Exit status: the guest script's status; 1 if the guest did not report one
 # (boot failure, panic, crash) or on a setup error; 2 on usage errors; 3 if the
@@ -43,6 +46,7 @@ smp=2
 timeout=900
 logfile=
 disks=()
+clients=0
 while (($#)); do
 	case "$1" in
 	--kernel) build=${2:?--kernel needs a build dir}; shift 2 ;;
@@ -52,6 +56,7 @@ while (($#)); do
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--log) logfile=${2:?}; shift 2 ;;
 	--disk) disks+=("${2:?--disk needs a size}"); shift 2 ;;
+	--clients) clients=1; shift ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	-*) log "unknown option $1"; usage ;;
@@ -182,7 +187,16 @@ fi
 	printf '\n'
 } >"$run/guest/args"
 mkcpio "$run" "$tmp/run.cpio.gz"
-cat "$base" "$tmp/run.cpio.gz" >"$tmp/initrd.cpio.gz"
+parts=("$base")
+if ((clients)); then
+	clients_dir=$(bash "$here/clients.sh" "$RZRAM_CACHE") || die "cannot stage the clients"
+	if [[ ! -f "$clients_dir.cpio.gz" ]]; then
+		mkcpio "$clients_dir" "$clients_dir.cpio.gz.tmp.$$"
+		mv "$clients_dir.cpio.gz.tmp.$$" "$clients_dir.cpio.gz"
+	fi
+	parts+=("$clients_dir.cpio.gz")
+fi
+cat "${parts[@]}" "$tmp/run.cpio.gz" >"$tmp/initrd.cpio.gz"
 
 # --- QEMU ------------------------------------------------------------------------
 
