@@ -8,13 +8,15 @@
 #
 # Usage: run-vm.sh [--kernel <build dir>] [--module <file.ko>]... [--mem 512M]
 #                  [--smp 2] [--timeout SECONDS] [--log FILE] [--disk SIZE]...
-#                  [--clients] <guest script> [args...]
+#                  [--clients] [--append ARG] <guest script> [args...]
 #
 # Each --disk adds an empty, sparse virtio disk of SIZE (as for truncate(1)),
 # seen in the guest as /dev/vda, /dev/vdb, ... in order.
 #
 # --clients lays zram's real clients over the guest's root (kmod, bash, zramctl,
-# zram-generator, zramswap, the zram selftests; see clients.sh).
+# zram-generator, zramswap, the zram selftests; see clients.sh). --append adds ARG to
+# the kernel command line (kunit.enable=0 keeps the module's KUnit suites from running at
+# each load).
 #
 # Exit status: the guest script's status; 1 if the guest did not report one
 # (boot failure, panic, crash) or on a setup error; 2 on usage errors; 3 if the
@@ -47,6 +49,7 @@ timeout=900
 logfile=
 disks=()
 clients=0
+append=
 while (($#)); do
 	case "$1" in
 	--kernel) build=${2:?--kernel needs a build dir}; shift 2 ;;
@@ -57,6 +60,7 @@ while (($#)); do
 	--log) logfile=${2:?}; shift 2 ;;
 	--disk) disks+=("${2:?--disk needs a size}"); shift 2 ;;
 	--clients) clients=1; shift ;;
+	--append) append+=" ${2:?--append needs an argument}"; shift 2 ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	-*) log "unknown option $1"; usage ;;
@@ -223,7 +227,7 @@ for i in "${!disks[@]}"; do
 	drives+=(-drive "file=$tmp/disk$i.img,if=virtio,format=raw,cache=unsafe")
 done
 
-cmdline="console=ttyS0 panic=-1 loglevel=7 ${RZRAM_KERNEL_ARGS:-}"
+cmdline="console=ttyS0 panic=-1 loglevel=7 ${RZRAM_KERNEL_ARGS:-}$append"
 start=$SECONDS
 set +e
 {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rzram-vm: --clients --disk 64M
+# rzram-vm: --clients --disk 64M --append kunit.enable=0
 #
 # rzram in zram's place (zram_names=1), driven by zram's real clients, unchanged: kmod's
 # modprobe with the modprobe.d example, the kernel's zram selftests, util-linux's zramctl,
@@ -80,17 +80,29 @@ check "and zram's names are gone" test ! -e $ctl -a ! -e /dev/zram0
 # --- the kernel's zram selftests ----------------------------------------------------------
 
 echo "== tools/testing/selftests/zram"
-# No module loaded: zram01 loads one with "modprobe zram num_devices=1" (rzram through the
-# modprobe.d example), and zram02 then finds zram-control and hot-adds its device. Their
-# "rmmod zram" fails quietly, since the module is rzram: it is unloaded below.
-(cd /opt/clients/selftests-zram && bash ./zram.sh) >/tmp/selftests.log 2>&1 || true
+# No module loaded: the first test loads one with "modprobe zram num_devices=1" (rzram
+# through the modprobe.d example). Their "rmmod zram" fails quietly, since the module is
+# rzram: it is unloaded below. zram01 fills ext4 on a 2 MiB device one KiB per dd; on a
+# kernel with lockdep (the debug kernel) those 1900 processes take three minutes under the
+# emulator, so that kernel runs zram02 alone, unmodified as well.
+if [ -e /proc/lockdep ]; then
+	(cd /opt/clients/selftests-zram && bash ./zram02.sh) >/tmp/selftests.log 2>&1 || true
+	swapdev=zram0
+else
+	(cd /opt/clients/selftests-zram && bash ./zram.sh) >/tmp/selftests.log 2>&1 || true
+	# zram02 finds zram-control and hot-adds its device.
+	swapdev=zram1
+fi
 cat /tmp/selftests.log
 check "the selftests print no FAIL line" sh -c '! grep FAIL /tmp/selftests.log'
-check "zram01 (ext4 on zram0, filled, compression ratio) passes" \
-	grep -qx 'zram01 : \[PASS\]' /tmp/selftests.log
-check "zram02 (swap on a hot-added zram1) passes" grep -qx 'zram02 : \[PASS\]' /tmp/selftests.log
-check "zram02 used zram-control" grep -q 'all zram devices (/dev/zram1~1' /tmp/selftests.log
-check "the selftests left no device" test ! -e /dev/zram1 -a "$(cat $sys/disksize)" = 0
+if [ $swapdev = zram1 ]; then
+	check "zram01 (ext4 on zram0, filled, compression ratio) passes" \
+		grep -qx 'zram01 : \[PASS\]' /tmp/selftests.log
+fi
+check "zram02 (swap on $swapdev) passes" grep -qx 'zram02 : \[PASS\]' /tmp/selftests.log
+check "zram02 used /dev/$swapdev" grep -qx "done with /dev/$swapdev" /tmp/selftests.log
+check "the selftests left no device initialised" sh -c \
+	"test ! -e /dev/zram1 && test \$(cat $sys/disksize) = 0"
 modprobe -r zram
 
 # --- zramctl ------------------------------------------------------------------------------
@@ -170,9 +182,11 @@ check "swapon -p 77 (the unit's Priority) works" swapon -p 77 /dev/zram0
 check_eq "zram0 is swap with priority 77" "partition 77" \
 	"$(awk '$1 == "/dev/zram0" { print $2, $5 }' /proc/swaps)"
 # A process larger than its memory cgroup swaps to zram0 and reads its pages back.
-check "swap on zram0 holds and returns data" limited 48 memhog 96
-check "pages were swapped to zram0 (mem_used_max above 1 MiB)" \
-	test "$(field 5 $sys/mm_stat)" -gt 1048576
+out=$(awk '$1 == "pswpout" { print $2 }' /proc/vmstat)
+check "swap on zram0 holds and returns data" limited 8 memhog 16
+out=$(($(awk '$1 == "pswpout" { print $2 }' /proc/vmstat) - out))
+echo "pages swapped out: $out"
+check "at least 4 MiB went to zram0 (pswpout)" test "$out" -ge 1024
 swapoff /dev/zram0
 check "zram-generator --reset-device zram0 succeeds" $gen --reset-device zram0
 check_eq "the device is reset" "0 none" "$(cat $sys/disksize) $(cat $sys/backing_dev)"
