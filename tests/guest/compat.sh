@@ -108,18 +108,35 @@ modprobe -r zram
 # --- zramctl ------------------------------------------------------------------------------
 
 echo "== zramctl"
+# fill_zram0: 1 MiB of zeros, 1 MiB of random bytes and 2 MiB of text past the swap header,
+# then swap on it.
+fill_zram0() {
+	dd if=/dev/zero of=/dev/zram0 bs=1M seek=1 count=1 2>/dev/null
+	dd if=/dev/urandom of=/dev/zram0 bs=1M seek=2 count=1 2>/dev/null
+	yes "rzram in zram's place" | dd of=/dev/zram0 bs=1M seek=3 count=2 iflag=fullblock 2>/dev/null
+	sync
+	mkswap /dev/zram0 >/dev/null
+	swapon /dev/zram0
+}
+# The same with the C zram first (the modprobe.d example set aside), for comparison.
+mv /etc/modprobe.d/rzram-zram.conf /tmp/
 modprobe zram
+zramctl --find --size 256M --algorithm zstd >/dev/null
+fill_zram0
+zramctl >/tmp/zram-zramctl.out
+zramctl --output-all --bytes --raw --noheadings >/tmp/zram-zramctl-raw.out
+swapoff /dev/zram0
+zramctl --reset /dev/zram0
+modprobe -r zram
+mv /tmp/rzram-zram.conf /etc/modprobe.d/
+
+modprobe zram
+check "modprobe zram loads rzram again" loaded rzram
 check_eq "zramctl --find --size 256M --algorithm zstd prints the device" /dev/zram0 \
 	"$(zramctl --find --size 256M --algorithm zstd)"
 check_eq "disksize is 256M" 268435456 "$(cat $sys/disksize)"
 check "the algorithm is zstd" grep -q '\[zstd\]' $sys/comp_algorithm
-# 1 MiB of zeros, 1 MiB of random bytes and 2 MiB of text past the swap header.
-dd if=/dev/zero of=/dev/zram0 bs=1M seek=1 count=1 2>/dev/null
-dd if=/dev/urandom of=/dev/zram0 bs=1M seek=2 count=1 2>/dev/null
-yes "rzram in zram's place" | dd of=/dev/zram0 bs=1M seek=3 count=2 iflag=fullblock 2>/dev/null
-sync
-mkswap /dev/zram0 >/dev/null
-swapon /dev/zram0
+fill_zram0
 zramctl | tee /tmp/zramctl.out
 zramctl --output-all --bytes | tee /tmp/zramctl-all.out
 zramctl --output-all --bytes --raw --noheadings | tee /tmp/zramctl-raw.out
@@ -141,6 +158,12 @@ check_eq "the raw output agrees" \
 	"/dev/zram0 268435456 4198400 $2 zstd  256 $3 0 $5 $7 [SWAP]" "$(cat /tmp/zramctl-raw.out)"
 check_eq "mm_stat: 4198400 bytes stored, 256 same-filled pages, 256 huge" \
 	"4198400 256 256" "$1 $6 $8"
+echo "with the C zram:"
+cat /tmp/zram-zramctl.out /tmp/zram-zramctl-raw.out
+check_eq "zramctl shows what it shows for the C zram" "$(cat /tmp/zram-zramctl.out)" \
+	"$(cat /tmp/zramctl.out)"
+check_eq "zramctl --output-all --bytes --raw too, byte for byte" \
+	"$(cat /tmp/zram-zramctl-raw.out)" "$(cat /tmp/zramctl-raw.out)"
 swapoff /dev/zram0
 check "zramctl --reset /dev/zram0 succeeds" zramctl --reset /dev/zram0
 # zramctl resets the device, then removes it through hot_remove, as with zram.
