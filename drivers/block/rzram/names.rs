@@ -12,8 +12,7 @@
 //! The names exist once in the system: zram's can only be taken while zram itself is not
 //! there, which [`claim`] checks before anything is registered.
 
-use kernel::fmt;
-use kernel::{block::backing::BackingFile, prelude::*};
+use kernel::{block::backing::BackingFile, fmt, prelude::*};
 
 /// Returns whether rzram registers zram's names (the `zram_names` module parameter).
 pub(crate) fn zram_names() -> bool {

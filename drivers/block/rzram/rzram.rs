@@ -2,10 +2,11 @@
 
 //! rzram: a compressed RAM block device.
 //!
-//! Each `/dev/rzram<N>` (`/dev/zram<N>` with `zram_names=1`, see `names.rs`) keeps the pages written to it compressed in memory (LZ4 into a
+//! Each `/dev/rzram<N>` keeps the pages written to it compressed in memory (LZ4 into a
 //! zsmalloc pool), which makes it a fast swap device or a RAM disk that uses a fraction of the
 //! memory it holds. Devices are configured through `/sys/block/rzram<N>/`, like zram's; see
-//! Documentation/admin-guide/blockdev/rzram.rst.
+//! Documentation/admin-guide/blockdev/rzram.rst. With `zram_names=1` they take zram's names,
+//! `/dev/zram<N>` and `/sys/block/zram<N>/` (see `names.rs`).
 //!
 //! This file holds the module, its parameters and the blk-mq operations; the request path is
 //! in `io.rs`, a device's lifecycle and locks in `device.rs`.
