@@ -11,7 +11,8 @@ BINDGEN_MIN=0.71.1
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev cpio kmod rsync
       clang-19 lld-19 llvm-19 libclang-19-dev
       qemu-system-x86 busybox-static e2fsprogs xz-utils ca-certificates curl
-      shellcheck perl patch)
+      shellcheck perl patch
+      util-linux systemd)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 

@@ -8,12 +8,17 @@
 #
 # Usage: run-vm.sh [--kernel <build dir>] [--module <file.ko>]... [--mem 512M]
 #                  [--smp 2] [--timeout SECONDS] [--log FILE] [--disk SIZE]...
-#                  [--bin FILE]... <guest script> [args...]
+#                  [--bin FILE]... [--clients] [--append ARG] <guest script> [args...]
 #
 # Each --disk adds an empty, sparse virtio disk of SIZE (as for truncate(1)),
 # seen in the guest as /dev/vda, /dev/vdb, ... in order.
 # Each --bin copies a host program into the guest's /usr/bin, with the shared
 # libraries it links (as ldd(1) lists them).
+#
+# --clients lays zram's real clients over the guest's root (kmod, bash, zramctl,
+# zram-generator, zramswap, the zram selftests; see clients.sh). --append adds ARG to
+# the kernel command line (kunit.enable=0 keeps the module's KUnit suites from running at
+# each load).
 #
 # Exit status: the guest script's status; 1 if the guest did not report one
 # (boot failure, panic, crash) or on a setup error; 2 on usage errors; 3 if the
@@ -49,6 +54,8 @@ timeout=900
 logfile=
 disks=()
 bins=()
+clients=0
+append=
 while (($#)); do
 	case "$1" in
 	--kernel) build=${2:?--kernel needs a build dir}; shift 2 ;;
@@ -59,6 +66,8 @@ while (($#)); do
 	--log) logfile=${2:?}; shift 2 ;;
 	--disk) disks+=("${2:?--disk needs a size}"); shift 2 ;;
 	--bin) bins+=("${2:?--bin needs a program}"); shift 2 ;;
+	--clients) clients=1; shift ;;
+	--append) append+=" ${2:?--append needs an argument}"; shift 2 ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	-*) log "unknown option $1"; usage ;;
@@ -207,7 +216,16 @@ done
 	printf '\n'
 } >"$run/guest/args"
 mkcpio "$run" "$tmp/run.cpio.gz"
-cat "$base" "$tmp/run.cpio.gz" >"$tmp/initrd.cpio.gz"
+parts=("$base")
+if ((clients)); then
+	clients_dir=$(bash "$here/clients.sh" "$RZRAM_CACHE") || die "cannot stage the clients"
+	if [[ ! -f "$clients_dir.cpio.gz" ]]; then
+		mkcpio "$clients_dir" "$clients_dir.cpio.gz.tmp.$$"
+		mv "$clients_dir.cpio.gz.tmp.$$" "$clients_dir.cpio.gz"
+	fi
+	parts+=("$clients_dir.cpio.gz")
+fi
+cat "${parts[@]}" "$tmp/run.cpio.gz" >"$tmp/initrd.cpio.gz"
 
 # --- QEMU ------------------------------------------------------------------------
 
@@ -234,7 +252,7 @@ for i in "${!disks[@]}"; do
 	drives+=(-drive "file=$tmp/disk$i.img,if=virtio,format=raw,cache=unsafe")
 done
 
-cmdline="console=ttyS0 panic=-1 loglevel=7 ${RZRAM_KERNEL_ARGS:-}"
+cmdline="console=ttyS0 panic=-1 loglevel=7 ${RZRAM_KERNEL_ARGS:-}$append"
 qemu_extra=()
 read -ra qemu_extra <<<"${RZRAM_QEMU_ARGS:-}"
 start=$SECONDS

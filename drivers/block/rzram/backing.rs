@@ -129,8 +129,8 @@ impl Backing {
         let file = Arc::new(BackingFile::open(path, device)?, GFP_KERNEL)?;
         if file.is_on_disk_of(&<RzramModule as kernel::ModuleMetadata>::THIS_MODULE) {
             pr_info!(
-                "rzram{}: an rzram device cannot back an rzram device\n",
-                device.id
+                "{}: an rzram device cannot back an rzram device\n",
+                device.name()
             );
             return Err(EINVAL);
         }
@@ -152,7 +152,7 @@ impl Backing {
                 last.store(!0u64 << tail, Relaxed);
             }
         }
-        let name = CString::try_from_fmt(fmt!("rzram{}_store", device.id))?;
+        let name = CString::try_from_fmt(fmt!("{}_store", device.name()))?;
         let queue = OwnedQueue::new(
             &name,
             QueueFlag::MemReclaim | QueueFlag::HighPri | QueueFlag::Unbound,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The control class, `/sys/class/rzram-control/`: `hot_add` and `hot_remove`.
+//! The control class, `/sys/class/rzram-control/` (`zram-control` with `zram_names=1`):
+//! `hot_add` and `hot_remove`.
 //!
 //! Reading `hot_add` creates a device and prints its id; writing an id to `hot_remove`
 //! resets and removes that device. Both behave as zram's do; see
@@ -9,9 +10,6 @@
 use crate::{devices::Devices, parse};
 use core::fmt::Write;
 use kernel::{class::ClassOperations, prelude::*, sysfs::ShowBuffer};
-
-/// The name of the class.
-pub(crate) const NAME: &CStr = c"rzram-control";
 
 const HOT_ADD: u32 = 0;
 const HOT_REMOVE: u32 = 1;

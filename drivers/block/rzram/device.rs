@@ -86,6 +86,7 @@ use crate::{
     comp::{select_prio, Algorithm, Params, MAX_COMPS},
     gate::{new_gate, Gate, GateRef},
     meta::{CompConfig, Meta, WbConfig, DEFAULT_COMPS},
+    names::DiskName,
     stream::StreamState,
     writeback::{self, Budget, Scan},
     Rzram,
@@ -125,7 +126,7 @@ struct Control {
 /// One rzram device.
 #[pin_data]
 pub(crate) struct Device {
-    /// The device number (`rzram<id>`).
+    /// The device number (`rzram<id>`, or `zram<id>` with `zram_names`).
     pub(crate) id: u32,
     #[pin]
     control: Mutex<Control>,
@@ -174,6 +175,11 @@ impl Device {
         })
     }
 
+    /// Returns the disk's name, for log lines.
+    pub(crate) fn name(&self) -> DiskName {
+        DiskName(self.id)
+    }
+
     /// Takes a counted reference to the meta, or `None` if the device is not initialised.
     /// This is all the I/O path does to reach the device's state.
     pub(crate) fn meta(&self) -> Option<GateRef<'_, Meta>> {
@@ -198,8 +204,8 @@ impl Device {
         let control = self.control.lock();
         if self.is_initialised() {
             pr_info!(
-                "rzram{}: can't change algorithm for initialized device\n",
-                self.id
+                "{}: can't change algorithm for initialized device\n",
+                self.name()
             );
             return Err(EBUSY);
         }
@@ -257,8 +263,8 @@ impl Device {
         let mut control = self.control.lock();
         if self.is_initialised() {
             pr_info!(
-                "rzram{}: cannot change disksize for initialized device\n",
-                self.id
+                "{}: cannot change disksize for initialized device\n",
+                self.name()
             );
             return Err(EBUSY);
         }
@@ -272,8 +278,8 @@ impl Device {
         )
         .inspect_err(|e| {
             pr_err!(
-                "rzram{}: cannot allocate {} bytes of metadata: {:?}\n",
-                self.id,
+                "{}: cannot allocate {} bytes of metadata: {:?}\n",
+                self.name(),
                 disksize,
                 e
             )
@@ -410,8 +416,8 @@ impl Device {
             None => control.backing = Some(backing),
         }
         pr_info!(
-            "rzram{}: setup backing device {} ({} pages)\n",
-            self.id,
+            "{}: setup backing device {} ({} pages)\n",
+            self.name(),
             BStr::from_bytes(&shown),
             blocks
         );
@@ -436,7 +442,7 @@ impl Device {
         }
         control.backing = None;
         control.backing_path = None;
-        pr_info!("rzram{}: backing device detached\n", self.id);
+        pr_info!("{}: backing device detached\n", self.name());
         Ok(())
     }
 

@@ -17,6 +17,7 @@
 use crate::{
     backing::Claims,
     device::Device,
+    names::DiskName,
     stream::{self, StreamState},
     sysfs::ATTRIBUTES,
     Rzram,
@@ -77,7 +78,7 @@ impl Devices {
                 if disks.last().is_some_and(Option::is_none) {
                     disks.pop();
                 }
-                pr_err!("rzram{}: cannot create the device: {:?}\n", id, e);
+                pr_err!("{}: cannot create the device: {:?}\n", DiskName(id), e);
                 Err(e)
             }
         }
@@ -93,7 +94,7 @@ impl Devices {
             .ok_or(ENODEV)?;
         let disk = slot.as_ref().ok_or(ENODEV)?;
         disk.disk().queue_data().prepare_removal(disk.disk())?;
-        // Deleted under the lock: the id is free only once `rzram<id>` is gone.
+        // Deleted under the lock: the id is free only once its disk is gone.
         drop(slot.take());
         while disks.last().is_some_and(Option::is_none) {
             disks.pop();
@@ -102,7 +103,8 @@ impl Devices {
     }
 }
 
-/// Creates and adds disk `rzram<id>`, uninitialised (capacity 0).
+/// Creates and adds disk `rzram<id>` (`zram<id>` with `zram_names`), uninitialised
+/// (capacity 0).
 fn create_disk(id: u32, claims: Arc<Claims>, streams: Arc<StreamState>) -> Result<GenDisk<Rzram>> {
     let tagset = Arc::pin_init(
         TagSet::new_with_flags(nr_cpu_ids(), QUEUE_DEPTH, 1, TagSetFlag::Blocking.into()),
@@ -122,5 +124,5 @@ fn create_disk(id: u32, claims: Arc<Claims>, streams: Arc<StreamState>) -> Resul
         .max_write_zeroes_sectors(u32::MAX)
         // As zram: a partition would outlive a reset that shrinks the device.
         .no_partitions()
-        .build_with_attributes(fmt!("rzram{id}"), tagset, device, &ATTRIBUTES)
+        .build_with_attributes(fmt!("{}", DiskName(id)), tagset, device, &ATTRIBUTES)
 }

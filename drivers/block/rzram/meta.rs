@@ -13,6 +13,7 @@ use crate::{
     backing::{Backing, BdStat},
     comp::{Algorithm, Params, MAX_COMPS},
     gate::{new_gate, Gate, GateRef},
+    names::DiskName,
     slot::{boot_secs, Flags, Slot, SlotGuard, SlotTable},
     stats::{IoStat, MmStat, Stats},
     stream::{Stream, StreamState, Streams},
@@ -128,7 +129,7 @@ impl Meta {
         wb: WbConfig,
     ) -> Result<KBox<Self>> {
         let pages = usize::try_from(disksize / PAGE_SIZE as u64).map_err(|_| EINVAL)?;
-        let name = CString::try_from_fmt(fmt!("rzram{id}"))?;
+        let name = CString::try_from_fmt(fmt!("{}", DiskName(id)))?;
         let pool = ZsPool::new(&name)?;
         let huge_class = pool.huge_class_size();
         let stripes = STRIPES_PER_CPU * nr_cpu_ids() as usize;

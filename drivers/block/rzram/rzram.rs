@@ -5,7 +5,8 @@
 //! Each `/dev/rzram<N>` keeps the pages written to it compressed in memory (LZ4 into a
 //! zsmalloc pool), which makes it a fast swap device or a RAM disk that uses a fraction of the
 //! memory it holds. Devices are configured through `/sys/block/rzram<N>/`, like zram's; see
-//! Documentation/admin-guide/blockdev/rzram.rst.
+//! Documentation/admin-guide/blockdev/rzram.rst. With `zram_names=1` they take zram's names,
+//! `/dev/zram<N>` and `/sys/block/zram<N>/` (see `names.rs`).
 //!
 //! This file holds the module, its parameters and the blk-mq operations; the request path is
 //! in `io.rs`, a device's lifecycle and locks in `device.rs`.
@@ -19,6 +20,7 @@ mod devices;
 mod gate;
 mod io;
 mod meta;
+mod names;
 mod parse;
 mod recompress;
 mod slot;
@@ -53,6 +55,13 @@ module! {
             description: "Number of rzram devices to create at load (0 to 256); more can be \
                           added through /sys/class/rzram-control/hot_add",
         },
+        zram_names: bool {
+            default: false,
+            description: "Register zram's names: disks zram<N> and the class zram-control, \
+                          so that zram's tools drive rzram unchanged (0: rzram<N> and \
+                          rzram-control). Loading fails with EBUSY while zram is loaded or \
+                          built in",
+        },
     },
 }
 
@@ -73,6 +82,8 @@ impl kernel::InPlaceModule for RzramModule {
         // The devices are created, and `num_devices` checked, before the control class is
         // registered, so `hot_add` only appears once they exist.
         let devices = Devices::new().pin_chain(move |devices| {
+            // Before any name is registered.
+            names::claim()?;
             if n > MAX_DEVICES {
                 pr_err!(
                     "num_devices must be between 0 and {}, not {}\n",
@@ -82,13 +93,17 @@ impl kernel::InPlaceModule for RzramModule {
                 return Err(EINVAL);
             }
             for _ in 0..n {
-                devices.add()?;
+                devices.add().map_err(names::name_error)?;
             }
             pr_info!("created {} device(s)\n", n);
             Ok(())
         });
         try_pin_init!(Self {
-            control <- class::Registration::new(control::NAME, &control::ATTRIBUTES, devices),
+            control <- class::Registration::new(
+                names::class_name(),
+                &control::ATTRIBUTES,
+                devices
+            ),
         })
     }
 }

@@ -285,8 +285,8 @@ fn store_algorithm_params(device: &Device, input: &[u8]) -> Result {
             (b"deflate.winbits", value) => params.deflate_winbits = Some(parse::parse_int(value)?),
             (b"dict", _) => {
                 pr_err!(
-                    "rzram{}: compression dictionaries are not supported\n",
-                    device.id
+                    "{}: compression dictionaries are not supported\n",
+                    device.name()
                 );
                 return Err(EOPNOTSUPP);
             }
