@@ -3,11 +3,15 @@
 #
 # Build Debian packages for a real machine: the patched 7.3 kernel and rzram.ko.
 #
-# Usage: deb.sh [<output dir>]   (default: $RZRAM_DEB_OUT, else ./deb)
+# Usage: [KDIR=<kernel build dir>] deb.sh [<output dir>]   (default: $RZRAM_DEB_OUT, else ./deb)
+#
+# Without KDIR, the kernel is the base kernel of build-kernel.sh (built if needed). With
+# KDIR, it is that O= build directory of your own 7.3 tree with rust/patches applied,
+# configured and built with LLVM=-19 (see README.md, "Installing on a real machine").
 #
 #   linux-image-<kver>_<kver>+rzram<version>_amd64.deb
-#       the base kernel (scripts/config/base.config, rust/patches applied), made by the
-#       kernel's own bindeb-pkg target in the build directory of build-kernel.sh;
+#       the kernel (by default the base kernel: scripts/config/base.config, rust/patches
+#       applied), made by the kernel's own bindeb-pkg target in its build directory;
 #   rzram-modules-<kver>_<version>_amd64.deb
 #       rzram.ko in /lib/modules/<kver>/updates/ (depmod'ed by its postinst and postrm),
 #       (and again by a file trigger whenever the kernel package's modules change),
@@ -76,12 +80,19 @@ version() {
 }
 rzver=$(version)
 
-kdir=$(bash "$here/build-kernel.sh" base)
+if [[ -n "${KDIR:-}" ]]; then
+	kdir=$(cd "$KDIR" && pwd)
+	[[ -f "$kdir/include/config/kernel.release" && -f "$kdir/arch/x86/boot/bzImage" ]] ||
+		die "KDIR=$KDIR is not a built kernel build directory (no kernel.release or bzImage)"
+else
+	kdir=$(bash "$here/build-kernel.sh" base)
+fi
 ko=$(bash "$here/build-module.sh" "$kdir")
 kver=$(cat "$kdir/include/config/kernel.release")
 kpkg="linux-image-$kver"
 # No "-" in it: see above (a revision would relink the kernel).
-kpkgver="$kver+rzram$rzver"
+kpkgver="${kver//-/+}+rzram$rzver"
+[[ "$kpkgver" =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || die "kernel release '$kver' makes no Debian version"
 log "rzram $rzver, kernel $kver ($kdir)"
 
 # --- the kernel, through bindeb-pkg ------------------------------------------------
@@ -89,8 +100,10 @@ log "rzram $rzver, kernel $kver ($kdir)"
 # -d: the kernel is already built, by LLVM; the Build-Depends mkdebian writes are those of
 # a gcc build from scratch (a gcc cross compiler, libdw-dev), which this one does not use.
 # Serialize with build-kernel.sh, which holds this lock while it builds.
-exec 9>"$kdir/.rzram-lock"
-flock 9
+if [[ -f "$kdir/.rzram-lock" ]]; then
+	exec 9>"$kdir/.rzram-lock"
+	flock 9
+fi
 before=$(sha256sum <"$kdir/arch/x86/boot/bzImage")
 parent=$(dirname "$kdir")	# dpkg-buildpackage writes its products next to the build dir
 rm -f "$parent"/*_"$kpkgver"_*.{deb,buildinfo,changes}
@@ -106,7 +119,7 @@ after=$(sha256sum <"$kdir/arch/x86/boot/bzImage")
 image_deb="$out/${kpkg}_${kpkgver}_amd64.deb"
 mv "$parent/${kpkg}_${kpkgver}_amd64.deb" "$image_deb"
 rm -f "$parent"/*_"$kpkgver"_*.{deb,buildinfo,changes}
-flock -u 9
+[[ ! -f "$kdir/.rzram-lock" ]] || flock -u 9
 log "$(basename "$image_deb") in $((SECONDS - start)) s"
 
 # --- rzram-modules-<kver>, staged and built with dpkg-deb ---------------------------
