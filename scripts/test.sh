@@ -210,15 +210,16 @@ run_scenario() {
 # of the packages, then both installed into the root tree $deb_root for the deb scenario.
 # Sets deb_root, deb_kver, deb_uts (the packaged image's UTS version) and deb_version.
 #
-# Installed with dpkg-deb -x and the module package's own postinst run with DPKG_ROOT set,
-# not with dpkg --root: that runs the maintainer scripts chrooted into the tree, which would
-# need a shell, run-parts and kmod's depmod in it; and with --force-script-chrootless the
-# kernel package's postinst runs the hooks of /etc/kernel/postinst.d, the host's own
-# (initramfs-tools, grub), on the host. The postinst of rzram-modules is all that matters
-# here: its depmod is what makes `modprobe rzram` find the module. The kernel's hooks only
-# make an initramfs and a boot entry, which QEMU's -kernel does without.
+# The kernel package is unpacked with dpkg-deb -x, its maintainer scripts not run: they run
+# the hooks of /etc/kernel/*.d (initramfs-tools, grub), which only make an initramfs and a
+# boot entry that QEMU's -kernel does without. rzram-modules is installed, then removed and
+# installed again, by dpkg --root with --force-script-chrootless: chrooted, its scripts
+# would need a shell and kmod's depmod inside the tree; outside, they work on the tree
+# because they honour DPKG_ROOT (the kernel's would not: they name /etc/kernel, the
+# host's). --force-depends, since the kernel package is not in the tree's dpkg database.
+# Its postinst's depmod is what makes `modprobe rzram` find the module in the guest.
 deb_install() {
-	local kdir=$1 start=$SECONDS before after out image modules ctrl contents f want
+	local kdir=$1 start=$SECONDS before after out image modules contents f want dep
 	local -a debs=()
 	deb_root=$logs/deb-root
 	before=$(sha256sum <"$kdir/arch/x86/boot/bzImage")
@@ -262,15 +263,24 @@ deb_install() {
 	rm -rf "$deb_root"
 	mkdir -p "$deb_root"
 	dpkg-deb -x "$image" "$deb_root"
-	dpkg-deb -x "$modules" "$deb_root"
-	ctrl=$(mktemp -d)
-	dpkg-deb -e "$modules" "$ctrl"
-	if ! DPKG_ROOT=$deb_root PATH="$PATH:/usr/sbin:/sbin" sh "$ctrl/postinst" configure; then
-		not_ok "rzram-modules' postinst failed"
-		rm -rf "$ctrl"
+	mkdir -p "$deb_root"/var/lib/dpkg/{info,updates,triggers}
+	touch "$deb_root/var/lib/dpkg/status"
+	dep="$deb_root/lib/modules/$deb_kver/modules.dep"
+	# (dpkg wants ldconfig and start-stop-daemon in PATH.)
+	local -a dpkg=(env "PATH=$PATH:/usr/sbin:/sbin"
+		dpkg --root="$deb_root" --force-script-chrootless --force-depends)
+	if "${dpkg[@]}" -i "$modules" >"$logs/deb-dpkg.log" 2>&1 &&
+		grep -q '^updates/rzram\.ko:' "$dep" &&
+		"${dpkg[@]}" -r "rzram-modules-$deb_kver" >>"$logs/deb-dpkg.log" 2>&1 &&
+		! grep -q rzram "$dep" && [[ ! -e "$deb_root/lib/modules/$deb_kver/updates/rzram.ko" ]]; then
+		ok "dpkg --root: rzram-modules-$deb_kver installs (depmod indexes updates/rzram.ko) and removes (no longer indexed)"
+	else
+		not_ok "dpkg --root: rzram-modules-$deb_kver install or removal (see $logs/deb-dpkg.log)"
+	fi
+	if ! "${dpkg[@]}" -i "$modules" >>"$logs/deb-dpkg.log" 2>&1; then
+		not_ok "dpkg --root: rzram-modules-$deb_kver does not install (see $logs/deb-dpkg.log)"
 		return 1
 	fi
-	rm -rf "$ctrl"
 	# The kernel's version string, from the image's setup header (a pointer at 0x20e, 0x200
 	# before the string): "7.3.4 (user@host) #N SMP ...", of which uname -v is "#N SMP ...".
 	local img="$deb_root/boot/vmlinuz-$deb_kver" off
