@@ -10,12 +10,15 @@
 #   make kernel       build (or reuse) the base kernel; prints its build directory
 #   make check        rustfmt, clippy and shellcheck only
 #   make bench        rzram and the C zram side by side in one VM (not a test)
+#   make deb [KDIR=<kernel build dir>]
+#                     Debian packages of the base kernel (or of KDIR's) and of rzram.ko, in
+#                     ./deb (or $RZRAM_DEB_OUT); see "Installing on a real machine" in README.md
 #   make clean        remove module build products and rzram-estimate's from this tree
 
 KDIR ?=
 LLVM ?= -19
 
-.PHONY: all demo test module kernel check bench clean
+.PHONY: all demo test module kernel check bench deb clean
 
 ifeq ($(KDIR),)
 all: demo
@@ -44,6 +47,9 @@ check:
 
 bench:
 	bash scripts/bench.sh
+
+deb:
+	KDIR="$(KDIR)" bash scripts/deb.sh
 
 clean:
 	find drivers tests -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \

@@ -8,11 +8,12 @@ set -euo pipefail
 BINDGEN_MIN=0.71.1
 # tools/rzram-estimate needs nothing more: cargo (rustup's) fetches its crates, and
 # build-essential's C compiler builds the zstd library it links.
+# debhelper: the kernel's bindeb-pkg (make deb) runs its dh_* commands.
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev cpio kmod rsync
       clang-19 lld-19 llvm-19 libclang-19-dev
       qemu-system-x86 busybox-static e2fsprogs xz-utils ca-certificates curl
       shellcheck perl patch
-      util-linux systemd)
+      util-linux systemd debhelper)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 

@@ -8,12 +8,17 @@
 #
 # Usage: run-vm.sh [--kernel <build dir>] [--module <file.ko>]... [--mem 512M]
 #                  [--smp 2] [--timeout SECONDS] [--log FILE] [--disk SIZE]...
-#                  [--bin FILE]... [--clients] [--append ARG] <guest script> [args...]
+#                  [--bin FILE]... [--clients] [--append ARG]
+#                  [--image FILE --sysroot DIR] <guest script> [args...]
 #
 # Each --disk adds an empty, sparse virtio disk of SIZE (as for truncate(1)),
 # seen in the guest as /dev/vda, /dev/vdb, ... in order.
 # Each --bin copies a host program into the guest's /usr/bin, with the shared
 # libraries it links (as ldd(1) lists them).
+# --image boots that kernel image instead of the build dir's bzImage; --sysroot DIR then
+# gives its modules: DIR is a root filesystem tree holding lib/modules/<version> (for
+# example packages unpacked into it, depmod already run), laid as it is over the guest's
+# root instead of the build dir's modules_install (--module is refused with --sysroot).
 #
 # --clients lays zram's real clients over the guest's root (kmod, bash, zramctl,
 # zram-generator, zramswap, the zram selftests; see clients.sh). --append adds ARG to
@@ -56,6 +61,8 @@ disks=()
 bins=()
 clients=0
 append=
+image=
+sysroot=
 while (($#)); do
 	case "$1" in
 	--kernel) build=${2:?--kernel needs a build dir}; shift 2 ;;
@@ -68,6 +75,8 @@ while (($#)); do
 	--bin) bins+=("${2:?--bin needs a program}"); shift 2 ;;
 	--clients) clients=1; shift ;;
 	--append) append+=" ${2:?--append needs an argument}"; shift 2 ;;
+	--image) image=${2:?--image needs a kernel image}; shift 2 ;;
+	--sysroot) sysroot=${2:?--sysroot needs a directory}; shift 2 ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	-*) log "unknown option $1"; usage ;;
@@ -87,6 +96,17 @@ build=$(cd "$build" && pwd)
 bzimage="$build/arch/x86/boot/bzImage"
 [[ -f "$bzimage" ]] || die "no bzImage in $build (run scripts/build-kernel.sh)"
 kver=$(cat "$build/include/config/kernel.release")
+if [[ -n "$image" || -n "$sysroot" ]]; then
+	[[ -n "$image" && -n "$sysroot" ]] || die "--image and --sysroot go together"
+	[[ -f "$image" ]] || die "--image $image is not a file"
+	((${#modules[@]} == 0)) || die "--module cannot be used with --sysroot"
+	bzimage=$(cd "$(dirname "$image")" && pwd)/$(basename "$image")
+	sysroot=$(cd "$sysroot" && pwd)
+	kvers=("$sysroot"/lib/modules/*/modules.dep)
+	[[ ${#kvers[@]} == 1 && -f "${kvers[0]}" ]] ||
+		die "--sysroot $sysroot needs exactly one lib/modules/<version>/modules.dep"
+	kver=$(basename "$(dirname "${kvers[0]}")")
+fi
 for m in "${modules[@]}"; do
 	[[ -f "$m" && "$m" == *.ko ]] || die "--module $m is not a .ko file"
 done
@@ -98,9 +118,11 @@ mkdir -p "$RZRAM_CACHE/initramfs"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rzram-vm.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-mkcpio() { # <dir> <out.cpio.gz>
-	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
-		cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$2"
+mkcpio() { # <dir> <out.cpio.gz> [find(1) tests of what to leave out]
+	local dir=$1 out=$2
+	shift 2
+	(cd "$dir" && find . -mindepth 1 "$@" | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out"
 }
 
 # --- base initramfs (cached) ---------------------------------------------------
@@ -119,6 +141,7 @@ key=$({
 	for m in "${modules[@]}"; do sha256sum <"$m"; done
 	sha256sum <"${BASH_SOURCE[0]}"
 	cat "${helpers[@]}" | sha256sum
+	[[ -z "$sysroot" ]] || echo "no build modules"
 } | sha256sum | cut -c1-16)
 base="$RZRAM_CACHE/initramfs/base-$key.cpio.gz"
 
@@ -134,13 +157,16 @@ if [[ ! -f "$base" ]]; then
 		ln -sf /bin/busybox "$root/$applet"
 	done < <("$root/bin/busybox" --list-full)
 
-	make -s -C "$build" LLVM=-19 INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 \
-		modules_install >&2 || die "modules_install failed"
-	if ((${#modules[@]})); then
-		mkdir -p "$root/lib/modules/$kver/extra"
-		cp "${modules[@]}" "$root/lib/modules/$kver/extra/"
+	# With --sysroot the modules come from it, laid over this (see below).
+	if [[ -z "$sysroot" ]]; then
+		make -s -C "$build" LLVM=-19 INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 \
+			modules_install >&2 || die "modules_install failed"
+		if ((${#modules[@]})); then
+			mkdir -p "$root/lib/modules/$kver/extra"
+			cp "${modules[@]}" "$root/lib/modules/$kver/extra/"
+		fi
+		depmod -b "$root" "$kver" || die "depmod failed"
 	fi
-	depmod -b "$root" "$kver" || die "depmod failed"
 
 	# The real mke2fs (busybox's cannot make ext4), with its libraries.
 	mke2fs=$(PATH="/usr/sbin:/sbin:$PATH" command -v mke2fs) || die "mke2fs not found (install e2fsprogs)"
@@ -225,6 +251,11 @@ if ((clients)); then
 	fi
 	parts+=("$clients_dir.cpio.gz")
 fi
+if [[ -n "$sysroot" ]]; then
+	# Not its /boot: the kernel image boots from outside, and would only take memory.
+	mkcpio "$sysroot" "$tmp/sysroot.cpio.gz" ! -path ./boot ! -path './boot/*'
+	parts+=("$tmp/sysroot.cpio.gz")
+fi
 cat "${parts[@]}" "$tmp/run.cpio.gz" >"$tmp/initrd.cpio.gz"
 
 # --- QEMU ------------------------------------------------------------------------
@@ -244,7 +275,7 @@ if [[ -z "$logfile" ]]; then
 	logfile=$(mktemp "${TMPDIR:-/tmp}/rzram-vm-XXXXXX.log")
 fi
 : >"$logfile"
-log "kernel $kver ($build), ${accel[1]}, -m $mem -smp $smp, timeout ${timeout}s, console log $logfile"
+log "kernel $kver ($bzimage), ${accel[1]}, -m $mem -smp $smp, timeout ${timeout}s, console log $logfile"
 
 drives=()
 for i in "${!disks[@]}"; do

@@ -175,8 +175,16 @@ run_scenario() {
 	local kargs=${RZRAM_KERNEL_ARGS:-}
 	[[ "$name" == kunit ]] || kargs+=" kunit.enable=0"
 	echo "--- $variant: $name"
-	RZRAM_KERNEL_ARGS=$kargs bash scripts/run-vm.sh --kernel "$kdir" --module "$ko" --mem "$mem" --timeout 1200 \
-		"${extra[@]}" --log "$log" "$file" >/dev/null 2>"$log.host" || rc=$?
+	# The packages' scenario boots their kernel image with their modules, not the build's.
+	local -a vm=(--module "$ko") args=()
+	if [[ "$name" == deb ]]; then
+		deb_install "$kdir" || return 0
+		vm=(--image "$deb_root/boot/vmlinuz-$deb_kver" --sysroot "$deb_root"
+			--bin "$(PATH="$PATH:/usr/sbin:/sbin" command -v kmod)")
+		args=("$deb_kver" "$deb_uts" "$deb_version")
+	fi
+	RZRAM_KERNEL_ARGS=$kargs bash scripts/run-vm.sh --kernel "$kdir" "${vm[@]}" --mem "$mem" --timeout 1200 \
+		"${extra[@]}" --log "$log" "$file" "${args[@]}" >/dev/null 2>"$log.host" || rc=$?
 	if [[ "$name" == kunit ]]; then
 		count_ktap "$log" "$variant"
 	fi
@@ -196,6 +204,90 @@ run_scenario() {
 	if ((rc != 0)); then
 		show_failure "$log"
 	fi
+}
+
+# deb_install <kernel build dir>: `make deb` (scripts/deb.sh) into $logs/deb, host-side checks
+# of the packages, then both installed into the root tree $deb_root for the deb scenario.
+# Sets deb_root, deb_kver, deb_uts (the packaged image's UTS version) and deb_version.
+#
+# The kernel package is unpacked with dpkg-deb -x, its maintainer scripts not run: they run
+# the hooks of /etc/kernel/*.d (initramfs-tools, grub), which only make an initramfs and a
+# boot entry that QEMU's -kernel does without. rzram-modules is installed, then removed and
+# installed again, by dpkg --root with --force-script-chrootless: chrooted, its scripts
+# would need a shell and kmod's depmod inside the tree; outside, they work on the tree
+# because they honour DPKG_ROOT (the kernel's would not: they name /etc/kernel, the
+# host's). --force-depends, since the kernel package is not in the tree's dpkg database.
+# Its postinst's depmod is what makes `modprobe rzram` find the module in the guest.
+deb_install() {
+	local kdir=$1 start=$SECONDS before after out image modules contents f want dep
+	local -a debs=()
+	deb_root=$logs/deb-root
+	before=$(sha256sum <"$kdir/arch/x86/boot/bzImage")
+	out=$(bash scripts/deb.sh "$logs/deb" 2>"$logs/deb.log") || true
+	mapfile -t debs <<<"$out"
+	if ((${#debs[@]} != 2)) || [[ ! -f "${debs[0]}" || ! -f "${debs[1]}" ]]; then
+		not_ok "make deb (see $logs/deb.log)"
+		tail -n 25 "$logs/deb.log" | sed 's/^/    | /'
+		return 1
+	fi
+	image=${debs[0]} modules=${debs[1]}
+	deb_kver=$(cat "$kdir/include/config/kernel.release")
+	deb_version=$(dpkg-deb -f "$modules" Version)
+	ok "make deb: $(basename "$image") and $(basename "$modules") in $((SECONDS - start)) s"
+	after=$(sha256sum <"$kdir/arch/x86/boot/bzImage")
+	if [[ "$before" == "$after" ]]; then
+		ok "make deb: bindeb-pkg reused the build (the tests' bzImage is unchanged)"
+	else
+		not_ok "make deb: bindeb-pkg rebuilt the kernel of $kdir"
+	fi
+	want="linux-image-$deb_kver (= $(dpkg-deb -f "$image" Version)), kmod"
+	if [[ "$(dpkg-deb -f "$modules" Package Architecture Maintainer Depends)" == \
+		"$(printf 'Package: rzram-modules-%s\nArchitecture: amd64\nMaintainer: %s\nDepends: %s' \
+			"$deb_kver" "rzram developers <rzram@localhost>" "$want")" ]]; then
+		ok "make deb: rzram-modules-$deb_kver depends on $want"
+	else
+		not_ok "make deb: rzram-modules' control fields: $(dpkg-deb -f "$modules" | tr '\n' ' ')"
+	fi
+	contents=$(dpkg-deb --contents "$modules" | awk '$1 ~ /^-/ { print $6 }')
+	for f in "./lib/modules/$deb_kver/updates/rzram.ko" \
+		"./usr/share/doc/rzram-modules-$deb_kver/rzram.rst" \
+		"./usr/share/doc/rzram-modules-$deb_kver/ABI/sysfs-block-rzram" \
+		"./usr/share/doc/rzram-modules-$deb_kver/ABI/sysfs-class-rzram" \
+		$(cd modprobe.d 2>/dev/null && printf "./usr/share/doc/rzram-modules-$deb_kver/examples/%s " *.conf); do
+		if grep -qxF "$f" <<<"$contents"; then
+			ok "make deb: rzram-modules-$deb_kver has $f"
+		else
+			not_ok "make deb: rzram-modules-$deb_kver has no $f"
+		fi
+	done
+	rm -rf "$deb_root"
+	mkdir -p "$deb_root"
+	dpkg-deb -x "$image" "$deb_root"
+	mkdir -p "$deb_root"/var/lib/dpkg/{info,updates,triggers}
+	touch "$deb_root/var/lib/dpkg/status"
+	dep="$deb_root/lib/modules/$deb_kver/modules.dep"
+	# (dpkg wants ldconfig and start-stop-daemon in PATH.)
+	local -a dpkg=(env "PATH=$PATH:/usr/sbin:/sbin"
+		dpkg --root="$deb_root" --force-script-chrootless --force-depends)
+	if "${dpkg[@]}" -i "$modules" >"$logs/deb-dpkg.log" 2>&1 &&
+		grep -q '^updates/rzram\.ko:' "$dep" &&
+		"${dpkg[@]}" -r "rzram-modules-$deb_kver" >>"$logs/deb-dpkg.log" 2>&1 &&
+		! grep -q rzram "$dep" && [[ ! -e "$deb_root/lib/modules/$deb_kver/updates/rzram.ko" ]]; then
+		ok "dpkg --root: rzram-modules-$deb_kver installs (depmod indexes updates/rzram.ko) and removes (no longer indexed)"
+	else
+		not_ok "dpkg --root: rzram-modules-$deb_kver install or removal (see $logs/deb-dpkg.log)"
+	fi
+	if ! "${dpkg[@]}" -i "$modules" >>"$logs/deb-dpkg.log" 2>&1; then
+		not_ok "dpkg --root: rzram-modules-$deb_kver does not install (see $logs/deb-dpkg.log)"
+		return 1
+	fi
+	# The kernel's version string, from the image's setup header (a pointer at 0x20e, 0x200
+	# before the string): "7.3.4 (user@host) #N SMP ...", of which uname -v is "#N SMP ...".
+	local img="$deb_root/boot/vmlinuz-$deb_kver" off
+	off=$(od -An -tu2 -j $((0x20e)) -N2 "$img" | tr -d ' ')
+	deb_uts=$(dd if="$img" bs=1 skip=$((off + 0x200)) count=256 2>/dev/null | tr '\0' '\n' |
+		head -n1 | sed 's/^[^#]*#/#/')
+	echo "    packaged kernel: $deb_kver $deb_uts"
 }
 
 # show_failure <console log>: what run-vm.sh said (kernel reports with context), then the
@@ -227,6 +319,9 @@ for variant in $variants; do
 	for file in tests/guest/*.sh; do
 		[[ -z "$only" || "$(basename "$file" .sh)" == "$only" ]] || continue
 		[[ "$(basename "$file")" == smoke-zram.sh ]] && continue
+		# The packages are made from the base kernel only: a package of the debug kernel
+		# would test the same packaging again, for another minute.
+		[[ "$(basename "$file")" == deb.sh && "$variant" != base ]] && continue
 		expected=$((expected + 1))
 		run_scenario "$variant" "$kdir" "$ko" "$file"
 		ran=$((ran + 1))
