@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what building and testing rzram needs on a Debian 12 machine, as root.
-# Idempotent: a second run only checks.
+# Idempotent: a second run only checks. fio and python3 are for the benchmark (scripts/bench.sh):
+# fio runs in the guest, python3 turns its results into a table and a plot.
 set -euo pipefail
 
 BINDGEN_MIN=0.71.1
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev cpio kmod rsync
       clang-19 lld-19 llvm-19 libclang-19-dev
       qemu-system-x86 busybox-static e2fsprogs xz-utils ca-certificates curl
-      shellcheck perl patch)
+      shellcheck perl patch
+      fio python3)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 

@@ -8,10 +8,12 @@
 #
 # Usage: run-vm.sh [--kernel <build dir>] [--module <file.ko>]... [--mem 512M]
 #                  [--smp 2] [--timeout SECONDS] [--log FILE] [--disk SIZE]...
-#                  <guest script> [args...]
+#                  [--bin FILE]... <guest script> [args...]
 #
 # Each --disk adds an empty, sparse virtio disk of SIZE (as for truncate(1)),
 # seen in the guest as /dev/vda, /dev/vdb, ... in order.
+# Each --bin copies a host program into the guest's /usr/bin, with the shared libraries
+# ldd(1) lists for it, for this run only (the cached initramfs does not change).
 #
 # Exit status: the guest script's status; 1 if the guest did not report one
 # (boot failure, panic, crash) or on a setup error; 2 on usage errors; 3 if the
@@ -43,6 +45,7 @@ smp=2
 timeout=900
 logfile=
 disks=()
+bins=()
 while (($#)); do
 	case "$1" in
 	--kernel) build=${2:?--kernel needs a build dir}; shift 2 ;;
@@ -52,6 +55,7 @@ while (($#)); do
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--log) logfile=${2:?}; shift 2 ;;
 	--disk) disks+=("${2:?--disk needs a size}"); shift 2 ;;
+	--bin) bins+=("${2:?--bin needs a program}"); shift 2 ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	-*) log "unknown option $1"; usage ;;
@@ -73,6 +77,9 @@ bzimage="$build/arch/x86/boot/bzImage"
 kver=$(cat "$build/include/config/kernel.release")
 for m in "${modules[@]}"; do
 	[[ -f "$m" && "$m" == *.ko ]] || die "--module $m is not a .ko file"
+done
+for b in "${bins[@]}"; do
+	[[ -f "$b" && -x "$b" ]] || die "--bin $b is not an executable file"
 done
 
 mkdir -p "$RZRAM_CACHE/initramfs"
@@ -174,6 +181,14 @@ cp "$guest_script" "$run/guest/run.sh"
 if [[ -d "$repo/tests/guest/lib" ]]; then
 	cp -r "$repo/tests/guest/lib" "$run/guest/lib"
 fi
+for b in "${bins[@]}"; do
+	mkdir -p "$run/usr/bin"
+	cp -L "$b" "$run/usr/bin/"
+	while read -r lib; do
+		mkdir -p "$run$(dirname "$lib")"
+		cp -L "$lib" "$run$lib"
+	done < <(ldd "$b" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}')
+done
 {
 	printf 'set --'
 	for a in "$@"; do
