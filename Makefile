@@ -9,10 +9,13 @@
 #                     build rzram.ko against your own built 7.3 tree (rust/patches applied)
 #   make kernel       build (or reuse) the base kernel; prints its build directory
 #   make check        rustfmt, clippy and shellcheck only
-#   make bench        rzram and the C zram side by side in one VM (not a test)
+#   make bench        rzram and the C zram side by side in one VM (not a test): fio, swap and
+#                     fixed memory; a report and a plot in bench-results/ (about 20 minutes);
+#                     make bench BENCH_ARGS="--full" for the whole fio matrix (see scripts/bench.sh)
 #   make clean        remove module build products from this tree
 
 KDIR ?=
+BENCH_ARGS ?=
 LLVM ?= -19
 
 .PHONY: all demo test module kernel check bench clean
@@ -43,7 +46,7 @@ check:
 	bash scripts/test.sh --variants base --only none
 
 bench:
-	bash scripts/bench.sh
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 clean:
 	find drivers tests -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \

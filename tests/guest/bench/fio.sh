@@ -148,8 +148,11 @@ n=0
 start=$(awk '{ printf "%d\n", $1 }' /proc/uptime)
 for c in $cases; do
 	n=$((n + 1))
-	# shellcheck disable=SC2086 # the case fields, split on purpose
-	set -- $(echo "$c" | tr ':' ' ')
+	IFS=:
+	# shellcheck disable=SC2086 # the case fields, split at the colons on purpose
+	set -- $c
+	IFS=' 	
+'
 	if [ $# -ne 5 ]; then
 		echo "fio.sh: bad case $c" >&2
 		exit 2
