@@ -6,7 +6,7 @@
 # host only the ratios between the drivers in one run mean something, not the absolute numbers.
 #
 # Usage: scripts/bench.sh [--full] [--rounds N] [--runtime S] [--cases "CASE ..."]
-#                         [--icount SHIFT] [--out DIR] [--no-swap] [--no-memory]
+#                         [--out DIR] [--no-swap] [--no-memory]
 #            what `make bench` runs: three VMs, one after the other:
 #            - fio (tests/guest/bench/fio.sh): per case both devices filled, then N rounds
 #              (default 5) of S seconds (default 2) each, zram then rzram; the default matrix
@@ -15,9 +15,6 @@
 #              an hour and a half), --cases a list of your own (see fio.sh for the form);
 #            - swap (tests/guest/bench/swap.sh, N rounds, lz4);
 #            - fixed memory (tests/guest/bench/memory.sh, 3 rounds).
-#            --icount runs the VMs on a virtual clock that counts guest instructions (one
-#            per 2^SHIFT ns; run-vm.sh's RZRAM_ICOUNT): the results then count the work each
-#            driver does, unmoved by the host's load, but caches and memory cost nothing.
 #            The console logs, report.txt (the tables and the goals), fio-rounds.csv and
 #            ratios.svg (the ratio of each case with its spread) go to DIR (default
 #            bench-results/<UTC date and time>); the report is printed.
@@ -88,7 +85,6 @@ while (($#)); do
 	--runtime) fio_args+=(--runtime "${2:?--runtime needs seconds}"); shift 2 ;;
 	--cases) fio_args+=(--cases "${2:?--cases needs a list}"); shift 2 ;;
 	--out) out=${2:?--out needs a directory}; shift 2 ;;
-	--icount) export RZRAM_ICOUNT=${2:?--icount needs a shift}; shift 2 ;;
 	--no-swap) swap=0; shift ;;
 	--no-memory) memory=0; shift ;;
 	*) echo "bench: unknown argument $1" >&2; usage ;;
@@ -125,8 +121,7 @@ fi
 echo "bench: the VMs took $((SECONDS - start)) s" >&2
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(cat "$kdir/include/config/kernel.release")," \
-		"QEMU TCG${RZRAM_ICOUNT:+ with -icount shift=$RZRAM_ICOUNT (time counts guest instructions)}, 2 vCPUs," \
-		"on a shared host: only the ratios mean something;" \
+		"QEMU TCG, 2 vCPUs, on a shared host: only the ratios mean something;" \
 		"VM time $((SECONDS - start)) s"
 	echo "rzram $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
 } >"$out/run.txt"

@@ -21,9 +21,7 @@
 # the guest script passed; 124 on timeout.
 #
 # Environment: RZRAM_CACHE (default ~/.cache/rzram), RZRAM_KVM=1 to try KVM
-# (default TCG), RZRAM_ICOUNT=N to run TCG with a virtual clock that counts guest
-# instructions (one per 2^N ns, QEMU's -icount, one host thread for all vCPUs): the guest's
-# time then no longer depends on the host's load, RZRAM_KERNEL_ARGS (extra kernel command line),
+# (default TCG), RZRAM_KERNEL_ARGS (extra kernel command line),
 # RZRAM_REPORT_IGNORE (extended regex of console lines not to count as reports).
 set -euo pipefail
 
@@ -204,10 +202,6 @@ cat "$base" "$tmp/run.cpio.gz" >"$tmp/initrd.cpio.gz"
 # --- QEMU ------------------------------------------------------------------------
 
 accel=(-accel tcg -cpu max)
-if [[ -n "${RZRAM_ICOUNT:-}" ]]; then
-	[[ "$RZRAM_ICOUNT" =~ ^[0-9]+$ ]] || die "bad RZRAM_ICOUNT $RZRAM_ICOUNT (a shift, 0 to 10)"
-	accel=(-accel "tcg,thread=single" -cpu max -icount "shift=$RZRAM_ICOUNT,sleep=off")
-fi
 if [[ "${RZRAM_KVM:-0}" == 1 ]]; then
 	if [[ -r /dev/kvm && -w /dev/kvm ]] &&
 		(echo quit | timeout 20 qemu-system-x86_64 -accel kvm -cpu host -M pc -nodefaults \
@@ -222,7 +216,7 @@ if [[ -z "$logfile" ]]; then
 	logfile=$(mktemp "${TMPDIR:-/tmp}/rzram-vm-XXXXXX.log")
 fi
 : >"$logfile"
-log "kernel $kver ($build), ${accel[1]}${RZRAM_ICOUNT:+ icount shift=$RZRAM_ICOUNT}, -m $mem -smp $smp, timeout ${timeout}s, console log $logfile"
+log "kernel $kver ($build), ${accel[1]}, -m $mem -smp $smp, timeout ${timeout}s, console log $logfile"
 
 drives=()
 for i in "${!disks[@]}"; do
