@@ -30,6 +30,7 @@ SWAP_RE = re.compile(
 MEMORY_RE = re.compile(
     r"^(\S+)\s+(.+?)\s+(\d+) \[(\d+)-(\d+)\]\s+(\d+) \[(\d+)-(\d+)\]\s+([0-9.]+)$")
 KERNEL_RE = re.compile(r"^\[ *\d+\.\d+\]")
+SPDX = "# SPDX-License-Identifier: GPL-2.0"
 
 RW_NAMES = {"randread": "rand read", "randwrite": "rand write",
             "randrw": "rand rw 70/30", "read": "seq read", "write": "seq write"}
@@ -40,7 +41,7 @@ ENGINE_NAMES = {"psync1": "psync 1 job", "psync2": "psync 2 jobs",
 
 def lines(path):
     """The console lines of a log, without carriage returns."""
-    if not path:
+    if not path or not os.path.exists(path):
         return []
     with open(path, encoding="utf-8", errors="replace") as f:
         return [line.rstrip("\r\n") for line in f]
@@ -200,7 +201,7 @@ def goals(rows, swap, memory):
     if rows:
         w = max(rows, key=lambda r: r["p99"][1] / max(r["p99"][0], 1e-9))
         status("p99 latency no worse than zram's", rows, not worse,
-               f"{len(rows) - len(worse)}/{len(rows)} cases; worst rzram/zram "
+               f"rzram's p99 no worse in {len(rows) - len(worse)}/{len(rows)} cases; worst rzram/zram "
                f"{w['p99'][1] / max(w['p99'][0], 1e-9):.2f} on {w['label']}")
     else:
         status("p99 latency no worse than zram's", rows, False, "")
@@ -231,11 +232,28 @@ def goals(rows, swap, memory):
     return out
 
 
+def subtitle(info, run):
+    """The plot's second line: when, on what, how many rounds."""
+    fields = {}
+    for i in info:
+        if i.startswith("fio "):
+            words = i.split()
+            fields = dict(zip(words[::2], words[1::2]))
+    date = ""
+    if run and run[0].startswith("date: "):
+        date = run[0][len("date: "):].split(",")[0] + ", "
+    if not fields:
+        return date.rstrip(", ")
+    return (f"{date}Linux {fields.get('kernel', '?')}, {fields.get('cpus', '?')} vCPUs, "
+            f"QEMU TCG on a shared host, {fields.get('rounds', '?')} interleaved rounds of "
+            f"{fields.get('runtime', '?')} per case, {fields.get('fio', 'fio')}")
+
+
 def svg_plot(rows, swap, title, subtitle):
     """Horizontal dot plot: per case the median ratio and its min-max whisker."""
     items = [(r["label"], r["ratio"], r["goal"][0]) for r in rows]
     if swap:
-        items.append(("swap: memhog through a 48 MiB cgroup (zram time / rzram time)",
+        items.append(("swap, memhog in a 48 MiB cgroup (zram/rzram time)",
                       spread([s["zram"][0] / s["rzram"][0] for s in swap]), 1.0))
     left, right, top, row_h = 390, 40, 78, 22
     width = 1000
@@ -248,7 +266,8 @@ def svg_plot(rows, swap, title, subtitle):
         return left + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w
 
     e = html.escape
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    out = [f'<!-- {SPDX[2:]}: written by scripts/bench-report.py -->',
+           f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" '
            f'font-size="12">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
@@ -338,17 +357,18 @@ def main():
     report.extend(goals(rows, swap, memory))
     text = "\n".join(report) + "\n"
     with open(os.path.join(args.out, "report.txt"), "w", encoding="utf-8") as f:
-        f.write(text)
+        f.write(f"{SPDX} (written by scripts/bench-report.py)\n{text}")
     sys.stdout.write(text)
 
     with open(os.path.join(args.out, "fio-rounds.csv"), "w", encoding="utf-8") as f:
+        f.write(f"{SPDX} (written by scripts/bench-report.py)\n")
         f.write("case,round,driver,throughput,unit,p99_us\n")
         for r in rows:
             for n, p in enumerate(r["rounds"], 1):
                 for drv in ("zram", "rzram"):
                     f.write(f"{r['case']},{n},{drv},{p[drv][0]},{p[drv][1]},{p[drv][2]}\n")
     if rows or swap:
-        sub = next((i for i in info if i.startswith("fio ")), "")
+        sub = subtitle(info, lines(run))
         with open(os.path.join(args.out, "ratios.svg"), "w", encoding="utf-8") as f:
             f.write(svg_plot(rows, swap, args.title, sub))
 
