@@ -7,6 +7,7 @@ tests/guest/bench/swap.sh and memory.sh, and writes:
   report.txt      the tables: per fio case the medians of both drivers, the median of the
                   per-round ratios rzram/zram with its spread, p99 latencies and memory; the
                   swap and fixed-memory results; each goal of the benchmark with its status
+  fio-table.md    the fio table in Markdown
   fio-rounds.csv  every round of every case, for other tools
   ratios.svg      the per-case ratios with their min-max spread, a line at 1.0
 The report is printed too. Python's standard library only.
@@ -167,6 +168,21 @@ def fio_table(rows):
         out.append(f"{r['label']:<46} {zfmt.format(r['zram'])} {zfmt.format(r['rzram'])}"
                    f" {r['unit']:<5}  {fmt_spread(r['ratio']):<20} {p99:>18} {mem:>14}"
                    f"  {r['goal'][1]}: {met}")
+    return out
+
+
+def fio_markdown(rows):
+    """The fio table in Markdown, for the README."""
+    out = ["| case | zram | rzram | rzram/zram median [min-max] | p99 us zram/rzram | goal |",
+           "|---|---:|---:|---|---:|---|"]
+    for r in rows:
+        unit = "IOPS" if r["unit"] == "IOPS" else "MiB/s"
+        z = f"{r['zram']:.0f}" if unit == "IOPS" else f"{r['zram']:.1f}"
+        rz = f"{r['rzram']:.0f}" if unit == "IOPS" else f"{r['rzram']:.1f}"
+        met = "met" if r["ratio"][0] >= r["goal"][0] else \
+            f"missed by {r['goal'][0] - r['ratio'][0]:.2f}"
+        out.append(f"| {r['label']} | {z} {unit} | {rz} {unit} | {fmt_spread(r['ratio'])} |"
+                   f" {r['p99'][0]:.0f}/{r['p99'][1]:.0f} | {r['goal'][1]}: {met} |")
     return out
 
 
@@ -360,6 +376,10 @@ def main():
         f.write(f"{SPDX} (written by scripts/bench-report.py)\n{text}")
     sys.stdout.write(text)
 
+    if rows:
+        with open(os.path.join(args.out, "fio-table.md"), "w", encoding="utf-8") as f:
+            f.write(f"<!-- {SPDX[2:]}: written by scripts/bench-report.py -->\n")
+            f.write("\n".join(fio_markdown(rows)) + "\n")
     with open(os.path.join(args.out, "fio-rounds.csv"), "w", encoding="utf-8") as f:
         f.write(f"{SPDX} (written by scripts/bench-report.py)\n")
         f.write("case,round,driver,throughput,unit,p99_us\n")
