@@ -69,7 +69,7 @@ def label(case, aio_note):
 
 
 def goal(case):
-    """The issue's goal for a case: (minimum ratio rzram/zram, text)."""
+    """The performance goal for a case: (minimum ratio rzram/zram, text)."""
     rw, _bs, data, _engine, _algo = case.split(":")
     if data == "zero":
         return 1.10, ">= 1.10 (same-filled)"
@@ -369,7 +369,7 @@ def main():
         report.append("fixed memory (tests/guest/bench/memory.sh):")
         report.extend("  " + line for line in guest_output(args.memory))
         report.append("")
-    report.append("goals (issue: ratios against the C zram in the same VM run):")
+    report.append("performance goals (ratios against the C zram in the same VM run):")
     report.extend(goals(rows, swap, memory))
     text = "\n".join(report) + "\n"
     with open(os.path.join(args.out, "report.txt"), "w", encoding="utf-8") as f:
