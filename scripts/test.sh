@@ -83,15 +83,19 @@ if shellcheck -x "${shell_files[@]}" >"$logs/shellcheck.log" 2>&1; then
 else
 	not_ok "shellcheck (see $logs/shellcheck.log)"
 fi
-# The benchmark's host side (not the benchmark): its usage, and the report of a made-up run
-# with known ratios 1.10, 1.00 and 1.20.
+# The benchmark's host side (not the benchmark): its usage, the number of distinct fio cases
+# in the default and the full matrix, and the report of a made-up run with known ratios
+# 1.10, 1.00 and 1.20.
 bench_dir=$(mktemp -d "${TMPDIR:-/tmp}/rzram-bench-check.XXXXXX")
 for r in "1 100 110" "2 100 100" "3 100 120"; do
 	read -r n z rz <<<"$r"
 	echo "BENCH-FIO randwrite:4k:c50:psync1:lz4 $n zram $z IOPS 10.0"
 	echo "BENCH-FIO randwrite:4k:c50:psync1:lz4 $n rzram $rz IOPS 12.0"
 done >"$bench_dir/fio.log"
-if bash scripts/bench.sh --help 2>&1 | grep -q '^Usage: scripts/bench.sh' &&
+bench_usage=$(bash scripts/bench.sh --help 2>&1 || true)
+if grep -q '^Usage: scripts/bench.sh' <<<"$bench_usage" &&
+	[[ "$(sh tests/guest/bench/fio.sh --list | sort -u | wc -l)" == 17 ]] &&
+	[[ "$(sh tests/guest/bench/fio.sh --matrix full --list | sort -u | wc -l)" == 120 ]] &&
 	python3 scripts/bench-report.py --out "$bench_dir" --fio "$bench_dir/fio.log" \
 		>"$logs/bench-report.log" 2>&1 &&
 	grep -q '^4 KiB rand write, 50 %, psync 1 job, lz4 *100 *110 IOPS *1.10 \[1.00-1.20\] *10/12 ' \

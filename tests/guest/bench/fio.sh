@@ -23,7 +23,8 @@
 # two drivers under the same emulator; absolute numbers under TCG mean nothing.
 #
 # Usage (in the VM): fio.sh [--rounds N] [--runtime S] [--ramp S] [--size MiB]
-#                           [--matrix default|full] [--cases "case case ..."]
+#                           [--matrix default|full] [--cases "case case ..."] [--list]
+# --list prints the cases, one a line, and runs nothing (it works outside the VM too).
 set -eu
 
 rounds=5
@@ -32,6 +33,7 @@ ramp=1
 size=64
 matrix=default
 cases=
+list=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) rounds=$2; shift 2 ;;
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--size) size=$2; shift 2 ;;
 	--matrix) matrix=$2; shift 2 ;;
 	--cases) cases=$2; shift 2 ;;
+	--list) list=1; shift ;;
 	*) echo "fio.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -80,6 +83,13 @@ if [ -z "$cases" ]; then
 	full) cases=$(full_cases) ;;
 	*) echo "fio.sh: unknown matrix $matrix" >&2; exit 2 ;;
 	esac
+fi
+
+if [ "$list" = 1 ]; then
+	for c in $cases; do
+		echo "$c"
+	done
+	exit 0
 fi
 
 command -v fio >/dev/null || { echo "fio.sh: no fio in the guest" >&2; exit 1; }
