@@ -125,7 +125,6 @@ echo "bench: the VMs took $((SECONDS - start)) s" >&2
 		"VM time $((SECONDS - start)) s"
 	echo "rzram $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
 } >"$out/run.txt"
-cat "$out/run.txt"
 args=(--out "$out" --fio "$out/fio.log")
 if ((swap)); then
 	args+=(--swap "$out/swap.log")
