@@ -105,8 +105,8 @@ progress() { sed -u -E '/^\[ *[0-9]+\.[0-9]+\]|^BENCH-(FIO|MEM) /d'; }
 
 start=$SECONDS
 echo "bench: fio, rounds $rounds, results in $out" >&2
-bash "$here/run-vm.sh" --kernel "$kdir" --module "$ko" --mem 1G --smp 2 \
-	--timeout "$timeout" --bin "$(command -v fio)" --log "$out/fio.log" tests/guest/bench/fio.sh "${fio_args[@]}" |
+bash "$here/run-vm.sh" --kernel "$kdir" --module "$ko" --mem 1G --smp 2 --timeout "$timeout" \
+	--bin "$(command -v fio)" --log "$out/fio.log" tests/guest/bench/fio.sh "${fio_args[@]}" |
 	progress
 if ((swap)); then
 	echo "bench: swap, rounds $rounds" >&2
