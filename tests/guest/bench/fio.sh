@@ -101,11 +101,13 @@ if [ -e /proc/sys/kernel/io_uring_disabled ]; then
 	aio=io_uring
 else
 	aio=posixaio
-	echo "BENCH-NOTE io_uring is not in this kernel (CONFIG_IO_URING); uring32 runs posixaio at iodepth 32"
+	echo "BENCH-NOTE io_uring is not in this kernel (CONFIG_IO_URING);" \
+		"uring32 runs posixaio at iodepth 32"
 fi
 
 ncases=$(echo "$cases" | wc -w)
-echo "BENCH-INFO fio $(fio --version) kernel $(uname -r) cpus $(nproc) rounds $rounds runtime ${runtime}s ramp ${ramp}s size ${size}MiB cases $ncases matrix $matrix"
+echo "BENCH-INFO fio $(fio --version) kernel $(uname -r) cpus $(nproc) rounds $rounds" \
+	"runtime ${runtime}s ramp ${ramp}s size ${size}MiB cases $ncases matrix $matrix"
 
 # fio's JSON output -> "throughput p99_us": sums iops (or bw_bytes as MiB/s) over the read
 # and write sections, and takes the larger clat p99.
