@@ -9,13 +9,16 @@
 #                     build rzram.ko against your own built 7.3 tree (rust/patches applied)
 #   make kernel       build (or reuse) the base kernel; prints its build directory
 #   make check        rustfmt, clippy and shellcheck only
-#   make bench        rzram and the C zram side by side in one VM (not a test)
+#   make bench        rzram and the C zram side by side in one VM (not a test): fio, swap and
+#                     fixed memory; a report and a plot in bench-results/ (about 20 minutes);
+#                     make bench BENCH_ARGS="--full" for the whole fio matrix (see scripts/bench.sh)
 #   make deb [KDIR=<kernel build dir>]
 #                     Debian packages of the base kernel (or of KDIR's) and of rzram.ko, in
 #                     ./deb (or $RZRAM_DEB_OUT); see "Installing on a real machine" in README.md
 #   make clean        remove module build products and rzram-estimate's from this tree
 
 KDIR ?=
+BENCH_ARGS ?=
 LLVM ?= -19
 
 .PHONY: all demo test module kernel check bench deb clean
@@ -46,7 +49,7 @@ check:
 	bash scripts/test.sh --variants base --only none
 
 bench:
-	bash scripts/bench.sh
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 deb:
 	KDIR="$(KDIR)" bash scripts/deb.sh

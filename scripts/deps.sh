@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what building and testing rzram needs on a Debian 12 machine, as root.
-# Idempotent: a second run only checks.
+# Idempotent: a second run only checks. python3 turns the benchmark's results into a table and
+# a plot (make test checks that on a made-up run); scripts/bench.sh installs fio itself.
 set -euo pipefail
 
 BINDGEN_MIN=0.71.1
@@ -13,7 +14,8 @@ PKGS=(build-essential bc flex bison libelf-dev libssl-dev cpio kmod rsync
       clang-19 lld-19 llvm-19 libclang-19-dev
       qemu-system-x86 busybox-static e2fsprogs xz-utils ca-certificates curl
       shellcheck perl patch
-      util-linux systemd debhelper)
+      util-linux systemd debhelper
+      python3)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 

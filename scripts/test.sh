@@ -83,6 +83,28 @@ if shellcheck -x "${shell_files[@]}" >"$logs/shellcheck.log" 2>&1; then
 else
 	not_ok "shellcheck (see $logs/shellcheck.log)"
 fi
+# The benchmark's host side (not the benchmark): its usage, the number of distinct fio cases
+# in the default and the full matrix, and the report of a made-up run with known ratios
+# 1.10, 1.00 and 1.20.
+bench_dir=$(mktemp -d "${TMPDIR:-/tmp}/rzram-bench-check.XXXXXX")
+for r in "1 100 110" "2 100 100" "3 100 120"; do
+	read -r n z rz <<<"$r"
+	echo "BENCH-FIO randwrite:4k:c50:psync1:lz4 $n zram $z IOPS 10.0"
+	echo "BENCH-FIO randwrite:4k:c50:psync1:lz4 $n rzram $rz IOPS 12.0"
+done >"$bench_dir/fio.log"
+bench_usage=$(bash scripts/bench.sh --help 2>&1 || true)
+if grep -q '^Usage: scripts/bench.sh' <<<"$bench_usage" &&
+	[[ "$(sh tests/guest/bench/fio.sh --list | sort -u | wc -l)" == 17 ]] &&
+	[[ "$(sh tests/guest/bench/fio.sh --matrix full --list | sort -u | wc -l)" == 120 ]] &&
+	python3 scripts/bench-report.py --out "$bench_dir" --fio "$bench_dir/fio.log" \
+		>"$logs/bench-report.log" 2>&1 &&
+	grep -q '^4 KiB rand write, 50 %, psync 1 job, lz4 *100 *110 IOPS *1.10 \[1.00-1.20\] *10/12 ' \
+		"$bench_dir/report.txt" && grep -q '<circle' "$bench_dir/ratios.svg"; then
+	ok "bench: usage, and the report and plot of a made-up run"
+else
+	not_ok "bench: usage or report (see $logs/bench-report.log)"
+fi
+rm -rf "$bench_dir"
 
 # The host-side sizing tool: its release build (which the estimate scenario copies into the
 # guest), its tests and clippy, all in the release profile so that the C zstd library is
