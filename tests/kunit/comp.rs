@@ -234,10 +234,20 @@ mod tests {
             Deflate::new(6, -11)?.compress(&src, &mut small),
             Err(ENOSPC)
         );
-        // LZO needs room for its worst case, even for data that compresses well.
+        // LZO's output is bounded by `dst`: data that compresses well fits in a page, and
+        // data that does not is refused without a byte written past `dst`.
         let text = text_page()?;
         let mut page = zeroed(PAGE_SIZE)?;
-        assert_eq!(Lzo::new()?.compress(&text, &mut page), Err(ENOSPC));
+        let len = Lzo::new()?.compress(&text, &mut page)?;
+        let mut back = zeroed(PAGE_SIZE)?;
+        assert_eq!(Lzo::decompress(&page[..len], &mut back), Ok(PAGE_SIZE));
+        assert!(back == text);
+        let mut guarded = zeroed(2 * PAGE_SIZE)?;
+        assert_eq!(
+            Lzo::new_rle()?.compress(&src, &mut guarded[..PAGE_SIZE]),
+            Err(ENOSPC)
+        );
+        assert!(guarded[PAGE_SIZE..].iter().all(|&b| b == 0));
         // Output that does not fit in `dst` is refused, not truncated.
         let mut packed = zeroed(2 * PAGE_SIZE)?;
         let len = Lz4::new(1)?.compress(&text, &mut packed)?;

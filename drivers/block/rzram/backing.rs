@@ -13,8 +13,8 @@
 //! compare-and-exchange on one word, so a rewrite or discard of a written-back page frees its
 //! block without a store-wide lock.
 //!
-//! A block device is claimed exclusively with the device as holder. A regular file has no
-//! such claim in the kernel, so the rzram devices keep a shared list of the files attached to
+//! A block device is claimed exclusively by the store's open file, for as long as the store
+//! is attached. A regular file has no such claim in the kernel, so the rzram devices keep a shared list of the files attached to
 //! any of them ([`Claims`]): a file is attached to at most one device.
 //!
 //! [`Gate`]: crate::gate::Gate
@@ -126,7 +126,7 @@ impl Backing {
     /// regular file, `EBUSY` if someone else holds it (or another rzram device has the file),
     /// `EINVAL` for an rzram device, a file on one, or an empty store.
     pub(crate) fn open(path: &CStr, device: &Device, claims: &Arc<Claims>) -> Result<Self> {
-        let file = Arc::new(BackingFile::open(path, device)?, GFP_KERNEL)?;
+        let file = Arc::new(BackingFile::open(path)?, GFP_KERNEL)?;
         if file.is_on_disk_of(&<RzramModule as kernel::ModuleMetadata>::THIS_MODULE) {
             pr_info!(
                 "{}: an rzram device cannot back an rzram device\n",
