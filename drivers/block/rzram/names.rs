@@ -59,7 +59,7 @@ pub(crate) fn claim() -> Result {
         return Ok(());
     }
     // An `O_PATH` lookup, which opens nothing: a directory there is `ENOTBLK`.
-    match BackingFile::open(ZRAM_CLASS_PATH, &()) {
+    match BackingFile::open(ZRAM_CLASS_PATH) {
         Err(e) if e == ENOENT => Ok(()),
         Err(e) if e != ENOTBLK => {
             pr_err!(
