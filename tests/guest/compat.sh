@@ -109,13 +109,16 @@ modprobe -r zram
 
 echo "== zramctl"
 # fill_zram0: 1 MiB of zeros, 1 MiB of random bytes and 2 MiB of text past the swap header,
-# then swap on it.
+# then swap on it. The same bytes for both drivers, so that their outputs can be compared
+# byte for byte: the random MiB is made once, and the swap header gets a fixed UUID (mkswap
+# writes a random one, and the header page's compressed size varied with it).
+head -c 1048576 /dev/urandom >/tmp/random.mib
 fill_zram0() {
 	dd if=/dev/zero of=/dev/zram0 bs=1M seek=1 count=1 2>/dev/null
-	dd if=/dev/urandom of=/dev/zram0 bs=1M seek=2 count=1 2>/dev/null
+	dd if=/tmp/random.mib of=/dev/zram0 bs=1M seek=2 count=1 2>/dev/null
 	yes "rzram in zram's place" | dd of=/dev/zram0 bs=1M seek=3 count=2 iflag=fullblock 2>/dev/null
 	sync
-	mkswap /dev/zram0 >/dev/null
+	mkswap -U 6c0e5f0a-2b1d-4e8f-9a3c-5d7b1e2f4a60 /dev/zram0 >/dev/null
 	swapon /dev/zram0
 }
 # The same with the C zram first (the modprobe.d example set aside), for comparison.
