@@ -262,30 +262,36 @@ impl<'a> Cursor<'a> {
         Ok((segment, self.done))
     }
 
-    /// Copies the next `dst.len()` bytes of the buffer to `dst`.
-    fn read_into(&mut self, dst: &mut [u8]) -> Result {
-        let mut filled = 0;
-        while filled < dst.len() {
+    /// Walks the next `len` bytes of the buffer: calls `f` with each segment they touch, the
+    /// offset in it, and the range of the `len` bytes that lies there.
+    fn walk(
+        &mut self,
+        len: usize,
+        mut f: impl FnMut(&mut Segment<'a>, usize, core::ops::Range<usize>) -> Result,
+    ) -> Result {
+        let mut done = 0;
+        while done < len {
             let (segment, offset) = self.segment()?;
-            let n = (segment.len() - offset).min(dst.len() - filled);
-            segment.copy_to_slice(offset, &mut dst[filled..filled + n])?;
+            let n = (segment.len() - offset).min(len - done);
+            f(segment, offset, done..done + n)?;
             self.done += n;
-            filled += n;
+            done += n;
         }
         Ok(())
     }
 
+    /// Copies the next `dst.len()` bytes of the buffer to `dst`.
+    fn read_into(&mut self, dst: &mut [u8]) -> Result {
+        self.walk(dst.len(), |segment, offset, range| {
+            segment.copy_to_slice(offset, &mut dst[range])
+        })
+    }
+
     /// Copies `src` to the next `src.len()` bytes of the buffer.
     fn write_from(&mut self, src: &[u8]) -> Result {
-        let mut written = 0;
-        while written < src.len() {
-            let (segment, offset) = self.segment()?;
-            let n = (segment.len() - offset).min(src.len() - written);
-            segment.copy_from_slice(offset, &src[written..written + n])?;
-            self.done += n;
-            written += n;
-        }
-        Ok(())
+        self.walk(src.len(), |segment, offset, range| {
+            segment.copy_from_slice(offset, &src[range])
+        })
     }
 
     /// Fills the next page of the buffer with `word`.
@@ -295,15 +301,9 @@ impl<'a> Cursor<'a> {
     fn fill(&mut self, word: u64) -> Result {
         let bytes = word.to_ne_bytes();
         if bytes.iter().all(|&b| b == bytes[0]) {
-            let mut filled = 0;
-            while filled < PAGE_SIZE {
-                let (segment, offset) = self.segment()?;
-                let n = (segment.len() - offset).min(PAGE_SIZE - filled);
-                segment.fill(offset, n, bytes[0])?;
-                self.done += n;
-                filled += n;
-            }
-            return Ok(());
+            return self.walk(PAGE_SIZE, |segment, offset, range| {
+                segment.fill(offset, range.len(), bytes[0])
+            });
         }
         let mut chunk = [0u8; 256];
         for w in chunk.chunks_exact_mut(8) {
