@@ -201,32 +201,24 @@ impl Input {
                     let mut off = 0u64;
                     while off < r.len {
                         let want = (r.len - off).min(CHUNK as u64) as usize;
-                        match mem.read_at(&mut buf[..want], r.start + off) {
-                            Ok(0) => {
-                                self.notes.push(format!(
-                                    "skipped {:x}-{:x} {}: ends early",
-                                    r.start + off,
-                                    r.start + r.len,
-                                    r.name
-                                ));
-                                break;
-                            }
+                        let skipped = match mem.read_at(&mut buf[..want], r.start + off) {
+                            Ok(0) => "ends early".to_string(),
                             Ok(n) => {
                                 pages(&mut buf, n, f);
                                 bytes += n as u64;
                                 off += n as u64;
+                                continue;
                             }
-                            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                            Err(e) => {
-                                self.notes.push(format!(
-                                    "skipped {:x}-{:x} {}: {e}",
-                                    r.start + off,
-                                    r.start + r.len,
-                                    r.name
-                                ));
-                                break;
-                            }
-                        }
+                            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                            Err(e) => e.to_string(),
+                        };
+                        self.notes.push(format!(
+                            "skipped {:x}-{:x} {}: {skipped}",
+                            r.start + off,
+                            r.start + r.len,
+                            r.name
+                        ));
+                        break;
                     }
                 }
             }
