@@ -43,7 +43,12 @@
 //! through the gate like requests do, not under `control`. CPU hotplug (`stream.rs`): the
 //! hotplug lock → stream, in the prepare and dead callbacks; init and reset add and remove a
 //! meta's stream instances under `control` (`control` → hotplug lock → stream). The I/O path
-//! never takes the hotplug lock, so no stream holder waits for it.
+//! never takes the hotplug lock, so no stream holder waits for it. Dropping a disk
+//! (`hot_remove`, unload) waits, under `Devices::disks`, until the block layer releases it and
+//! drops its `Device`. That drop may remove a meta's stream instances (the hotplug lock) and
+//! release a store (`Claims::files`); neither is held while `Devices::disks` is taken, and a
+//! disk is only dropped when nobody has it open, so the wait ends when transient references
+//! go.
 //!
 //! The gates are locks to lockdep: a [`GateRef`] is a read hold, and retiring a write hold
 //! that waits for every reader. Hence the rule: **never take `control`, or any lock held
