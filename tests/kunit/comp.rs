@@ -54,7 +54,7 @@ mod tests {
             let len = c.compress(&src, &mut compressed)?;
             assert!(len > 0 && len < PAGE_SIZE / 4);
             let mut out = zeroed(PAGE_SIZE)?;
-            c.decompress(&compressed[..len], &mut out)?;
+            c.decompress(&compressed[..len], out.as_mut_slice().into())?;
             assert!(out[..] == src[..]);
         }
         Ok(())
@@ -69,7 +69,7 @@ mod tests {
             let len = c.compress(&src, &mut compressed)?;
             assert!(len >= PAGE_SIZE);
             let mut out = zeroed(PAGE_SIZE)?;
-            c.decompress(&compressed[..len], &mut out)?;
+            c.decompress(&compressed[..len], out.as_mut_slice().into())?;
             assert!(out[..] == src[..]);
         }
         Ok(())
@@ -95,10 +95,13 @@ mod tests {
             let len = c.compress(&src, &mut compressed)?;
             let mut out = zeroed(PAGE_SIZE)?;
             // Truncated input cannot produce a full page.
-            assert_eq!(c.decompress(&compressed[..len / 2], &mut out), Err(EIO));
+            assert_eq!(
+                c.decompress(&compressed[..len / 2], out.as_mut_slice().into()),
+                Err(EIO)
+            );
             // Garbage never reads or writes out of bounds; it decodes to an error.
             let garbage = [0xffu8; 64];
-            assert_eq!(c.decompress(&garbage, &mut out), Err(EIO));
+            assert_eq!(c.decompress(&garbage, out.as_mut_slice().into()), Err(EIO));
         }
         Ok(())
     }
@@ -154,7 +157,7 @@ mod tests {
             let mut compressed = zeroed(2 * PAGE_SIZE)?;
             let len = c.compress(&src, &mut compressed)?;
             let mut out = zeroed(PAGE_SIZE)?;
-            c.decompress(&compressed[..len], &mut out)?;
+            c.decompress(&compressed[..len], out.as_mut_slice().into())?;
             assert!(out[..] == src[..]);
         }
         Ok(())
@@ -183,7 +186,7 @@ mod tests {
         let len = compress(src, &mut packed)?;
         assert!(len > 0 && len < src.len());
         let mut out = zeroed(src.len() + PAGE_SIZE)?;
-        assert_eq!(decompress(&packed[..len], &mut out), Ok(src.len()));
+        assert_eq!(decompress(&packed[..len], &mut out[..]), Ok(src.len()));
         assert!(out[..src.len()] == src[..]);
         Ok(())
     }
@@ -192,15 +195,35 @@ mod tests {
     fn libraries_return_the_decompressed_length() -> Result {
         let src = text_page()?;
         let mut lz4 = Lz4::new(Lz4::DEFAULT_ACCELERATION)?;
-        library_round_trip(&src, |s, d| lz4.compress(s, d), Lz4::decompress)?;
+        library_round_trip(
+            &src,
+            |s, d| lz4.compress(s, d),
+            |s, d| Lz4::decompress(s, d),
+        )?;
         let mut lz4hc = Lz4Hc::new(Lz4Hc::MAX_LEVEL)?;
-        library_round_trip(&src, |s, d| lz4hc.compress(s, d), Lz4::decompress)?;
+        library_round_trip(
+            &src,
+            |s, d| lz4hc.compress(s, d),
+            |s, d| Lz4::decompress(s, d),
+        )?;
         let mut lzo = Lzo::new()?;
-        library_round_trip(&src, |s, d| lzo.compress(s, d), Lzo::decompress)?;
+        library_round_trip(
+            &src,
+            |s, d| lzo.compress(s, d),
+            |s, d| Lzo::decompress(s, d),
+        )?;
         let mut lzo_rle = Lzo::new_rle()?;
-        library_round_trip(&src, |s, d| lzo_rle.compress(s, d), Lzo::decompress)?;
+        library_round_trip(
+            &src,
+            |s, d| lzo_rle.compress(s, d),
+            |s, d| Lzo::decompress(s, d),
+        )?;
         let mut sw842 = Sw842::new()?;
-        library_round_trip(&src, |s, d| sw842.compress(s, d), Sw842::decompress)?;
+        library_round_trip(
+            &src,
+            |s, d| sw842.compress(s, d),
+            |s, d| Sw842::decompress(s, d),
+        )?;
         let mut zstd = Zstd::new(Zstd::default_level(), PAGE_SIZE)?;
         let mut zstd_d = Zstd::new(Zstd::default_level(), PAGE_SIZE)?;
         library_round_trip(
@@ -240,7 +263,7 @@ mod tests {
         let mut page = zeroed(PAGE_SIZE)?;
         let len = Lzo::new()?.compress(&text, &mut page)?;
         let mut back = zeroed(PAGE_SIZE)?;
-        assert_eq!(Lzo::decompress(&page[..len], &mut back), Ok(PAGE_SIZE));
+        assert_eq!(Lzo::decompress(&page[..len], &mut back[..]), Ok(PAGE_SIZE));
         assert!(back == text);
         let mut guarded = zeroed(2 * PAGE_SIZE)?;
         assert_eq!(

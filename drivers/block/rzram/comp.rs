@@ -8,7 +8,7 @@
 //! memory, owned by one stream.
 
 use kernel::{
-    compress::{Deflate, Lz4, Lz4Hc, Lzo, Sw842, Zstd},
+    compress::{Deflate, Destination, Lz4, Lz4Hc, Lzo, Sw842, Zstd},
     page::PAGE_SIZE,
     prelude::*,
 };
@@ -203,7 +203,8 @@ impl Compressor {
 
     /// Decompresses `src` into `dst`, which it must fill exactly; anything else is `EIO`
     /// (corrupt input).
-    pub(crate) fn decompress(&mut self, src: &[u8], dst: &mut [u8]) -> Result {
+    pub(crate) fn decompress(&mut self, src: &[u8], dst: Destination<'_>) -> Result {
+        let expected = dst.len();
         let len = match self {
             Compressor::Lzo(_) => Lzo::decompress(src, dst),
             Compressor::Lz4(_) | Compressor::Lz4Hc(_) => Lz4::decompress(src, dst),
@@ -211,7 +212,7 @@ impl Compressor {
             Compressor::Deflate(c) => c.decompress(src, dst),
             Compressor::Sw842(_) => Sw842::decompress(src, dst),
         };
-        if len == Ok(dst.len()) {
+        if len == Ok(expected) {
             Ok(())
         } else {
             Err(EIO)

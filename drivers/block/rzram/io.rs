@@ -9,6 +9,11 @@
 //! then takes the slot's stripe to install the result. A read takes the slot's stripe and,
 //! for a stored page, the stream inside it (slot → stream). There is never a stream → slot
 //! edge.
+//!
+//! Copies, per page: a write gathers the page into its stream's page, which the same-filled
+//! check and the compressor then read. A read of a stored page decompresses straight into the
+//! request's page when that page lies in one segment, as it does for swap and for page-aligned
+//! direct I/O, and through the stream's page otherwise.
 
 use crate::{
     defer::DEFER,
@@ -21,6 +26,7 @@ use kernel::{
         mq::{Command, Operations, Request, Segment, Segments},
         SECTOR_SHIFT,
     },
+    compress::Destination,
     mm::memalloc,
     page::{PAGE_SHIFT, PAGE_SIZE},
     prelude::*,
@@ -120,13 +126,20 @@ fn page_range(meta: &Meta, sector: u64, bytes: u32) -> Option<(usize, usize)> {
 /// with its slot locked, so that it cannot be freed or rewritten meanwhile.
 fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, ctx: Context) -> Result {
     let mut slot = meta.slots.lock(index)?;
-    let stream = match slot.get() {
+    // The stream whose page holds the data, if it could not go straight to the request.
+    let bounce = match slot.get() {
         Slot::Empty => return data.fill(0),
         Slot::Same(word) => return data.fill(*word),
         Slot::Stored { handle, flags, .. } => {
             let mut stream = meta.comp(flags.prio()).ok_or(EIO)?.streams.get();
-            meta.load(&mut stream, handle, flags.huge())?;
-            stream
+            let Stream { comp, buf, .. } = &mut *stream;
+            let huge = flags.huge();
+            if data.with_page(|dst| meta.load_into(comp, buf, handle, huge, dst))? {
+                None
+            } else {
+                meta.load(&mut stream, handle, huge)?;
+                Some(stream)
+            }
         }
         Slot::Backed { .. } if ctx == Context::Submitter => return Err(DEFER),
         Slot::Backed {
@@ -134,13 +147,13 @@ fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, ctx: Context) -> 
         } => {
             let mut stream = meta.comp(flags.prio()).ok_or(EIO)?.streams.get();
             meta.load_backed(&mut stream, *block, *len)?;
-            stream
+            Some(stream)
         }
     };
     // A read makes the page active again, as in zram.
     slot.get_mut().touch(boot_secs());
     drop(slot);
-    data.write_from(&stream.page)
+    bounce.map_or(Ok(()), |stream| data.write_from(&stream.page))
 }
 
 /// Writes the next page of the request's buffer to page `index`.
@@ -278,6 +291,19 @@ impl<'a> Cursor<'a> {
             done += n;
         }
         Ok(())
+    }
+
+    /// Calls `f` with the next page of the buffer as a [`Destination`] if it lies in one
+    /// segment, and moves past the page if `f` succeeds. Returns `false`, without calling `f`,
+    /// if the page is split across segments.
+    fn with_page(&mut self, f: impl FnOnce(Destination<'_>) -> Result) -> Result<bool> {
+        let (segment, offset) = self.segment()?;
+        if offset != 0 || segment.len() != PAGE_SIZE {
+            return Ok(false);
+        }
+        segment.with_destination(0, PAGE_SIZE, f)??;
+        self.done = PAGE_SIZE;
+        Ok(true)
     }
 
     /// Copies the next `dst.len()` bytes of the buffer to `dst`.

@@ -11,7 +11,7 @@
 
 use crate::{
     backing::{Backing, BdStat},
-    comp::{Algorithm, Params, MAX_COMPS},
+    comp::{Algorithm, Compressor, Params, MAX_COMPS},
     gate::{new_gate, Gate, GateRef},
     names::DiskName,
     slot::{boot_secs, Flags, Slot, SlotGuard, SlotTable},
@@ -20,6 +20,7 @@ use crate::{
     zspool::{Handle, ZsPool},
 };
 use kernel::{
+    compress::Destination,
     cpu::nr_cpu_ids,
     page::PAGE_SIZE,
     prelude::*,
@@ -179,22 +180,35 @@ impl Meta {
             .unwrap_or(0)
     }
 
-    /// Loads the object `handle` into `stream.page`: decompressed with `stream`'s algorithm,
-    /// or copied if `huge`. `EIO` if the object does not give back exactly one page.
-    ///
-    /// `handle` must be held by a slot of this meta (or be about to be installed in one).
+    /// Loads the object `handle` into `stream.page`; see [`Meta::load_into`].
     pub(crate) fn load(&self, stream: &mut Stream, handle: &Handle, huge: bool) -> Result {
         let Stream { comp, buf, page } = stream;
+        self.load_into(comp, buf, handle, huge, page.as_mut_slice().into())
+    }
+
+    /// Loads the object `handle` into `dst`, one page: decompressed with `comp`, or copied if
+    /// `huge`. `buf`, the scratch buffer of `comp`'s stream, takes an object that spans two
+    /// pages of the pool. `EIO` if the object does not give back exactly one page.
+    ///
+    /// `handle` must be held by a slot of this meta (or be about to be installed in one).
+    pub(crate) fn load_into(
+        &self,
+        comp: &mut Compressor,
+        buf: &mut [u8],
+        handle: &Handle,
+        huge: bool,
+        mut dst: Destination<'_>,
+    ) -> Result {
+        if dst.len() != PAGE_SIZE {
+            return Err(EIO);
+        }
         self.pool.read(handle, buf, |src| {
-            if huge {
-                page.get_mut(..src.len()).ok_or(EIO)?.copy_from_slice(src);
-                if src.len() == PAGE_SIZE {
-                    Ok(())
-                } else {
-                    Err(EIO)
-                }
+            if !huge {
+                comp.decompress(src, dst)
+            } else if src.len() == PAGE_SIZE {
+                dst.copy_from_slice(src)
             } else {
-                comp.decompress(src, page)
+                Err(EIO)
             }
         })?
     }
@@ -224,7 +238,7 @@ impl Meta {
         }
         let block_buf = buf.get_mut(..PAGE_SIZE).ok_or(EIO)?;
         backing.read(block, block_buf)?;
-        comp.decompress(block_buf.get(..len).ok_or(EIO)?, page)
+        comp.decompress(block_buf.get(..len).ok_or(EIO)?, page.as_mut_slice().into())
     }
 
     /// Returns the store that huge pages go to in the write path: `None` unless
