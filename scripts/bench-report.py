@@ -337,12 +337,51 @@ def svg_plot(rows, swap, title, subtitle):
     return "\n".join(out) + "\n"
 
 
+def icount_table(path):
+    """Instructions per request from tests/guest/bench/icount.sh: the median over the rounds
+    of each figure for each driver, and rzram's excess over zram."""
+    per = {}
+    order = []
+    for line in guest_output(path):
+        if not line.startswith("ICOUNT "):
+            continue
+        fields = dict(f.split("=", 1) for f in line.split()[1:])
+        drv = fields.pop("drv")
+        fields.pop("round")
+        for name, value in fields.items():
+            if name not in order:
+                order.append(name)
+            per.setdefault(name, {}).setdefault(drv, []).append(float(value))
+    out = [f"  {'request':<11} {'zram':>8} {'rzram':>8} {'excess':>8} {'ratio':>6}  (rounds)"]
+    for name in order:
+        z = per[name].get("zram", [])
+        r = per[name].get("rzram", [])
+        if not z or not r:
+            continue
+        mz, mr = statistics.median(z), statistics.median(r)
+        out.append(f"  {name:<11} {mz:>8g} {mr:>8g} {mr - mz:>+8g} {mr / mz:>6.2f}"
+                   f"  ({len(r)}, spread {min(r):g}-{max(r):g})")
+    return out
+
+
+def stage_lines(path):
+    """The lines of the KUnit suite rzram_bench, without the kernel's prefixes."""
+    out = []
+    for line in lines(path):
+        i = line.find("rzram_bench: ")
+        if i >= 0:
+            out.append("  " + line[i + len("rzram_bench: "):])
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--out", required=True, help="directory for the report and the plot")
     ap.add_argument("--fio", help="console log of tests/guest/bench/fio.sh")
     ap.add_argument("--swap", help="console log of tests/guest/bench/swap.sh")
     ap.add_argument("--memory", help="console log of tests/guest/bench/memory.sh")
+    ap.add_argument("--icount", help="console log of tests/guest/bench/icount.sh")
+    ap.add_argument("--stages", help="console log of the KUnit suite rzram_bench")
     ap.add_argument("--title", default="rzram against zram", help="the plot's title")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -368,6 +407,16 @@ def main():
     if args.memory:
         report.append("fixed memory (tests/guest/bench/memory.sh):")
         report.extend("  " + line for line in guest_output(args.memory))
+        report.append("")
+    if args.icount:
+        report.append("instructions per 4 KiB O_DIRECT request, lz4 (tests/guest/bench/icount.sh,"
+                      " QEMU -icount: 1 guest ns = 1 instruction; median over the rounds):")
+        report.extend(icount_table(args.icount))
+        report.append("")
+    if args.stages:
+        report.append("instructions per page for each stage, driver and kernel floor (KUnit"
+                      " rzram_bench, tests/kunit/bench.rs, under -icount):")
+        report.extend(stage_lines(args.stages))
         report.append("")
     report.append("performance goals (ratios against the C zram in the same VM run):")
     report.extend(goals(rows, swap, memory))

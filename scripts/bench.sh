@@ -6,21 +6,27 @@
 # host only the ratios between the drivers in one run mean something, not the absolute numbers.
 #
 # Usage: scripts/bench.sh [--full] [--rounds N] [--runtime S] [--cases "CASE ..."]
-#                         [--out DIR] [--no-swap] [--no-memory]
-#            what `make bench` runs: three VMs, one after the other:
+#                         [--out DIR] [--no-swap] [--no-memory] [--no-icount]
+#            what `make bench` runs: five VMs, one after the other:
 #            - fio (tests/guest/bench/fio.sh): per case both devices filled, then N rounds
 #              (default 5) of S seconds (default 2) each, zram then rzram; the default matrix
 #              covers every workload, data class, engine and algorithm at least once (17
 #              cases, about 13 minutes under TCG), --full runs all of them (120 cases, about
 #              an hour and a half), --cases a list of your own (see fio.sh for the form);
 #            - swap (tests/guest/bench/swap.sh, N rounds, lz4);
-#            - fixed memory (tests/guest/bench/memory.sh, 3 rounds).
+#            - fixed memory (tests/guest/bench/memory.sh, 3 rounds);
+#            - under QEMU -icount, where a guest nanosecond is one instruction: instructions
+#              per 4 KiB request (tests/guest/bench/icount.sh, 3 rounds), and the KUnit
+#              suite rzram_bench (tests/kunit/bench.rs): each stage of a page's way through
+#              the driver next to the kernel primitive under it.
 #            The console logs, report.txt (the tables and the goals), fio-rounds.csv and
 #            ratios.svg (the ratio of each case with its spread) go to DIR (default
 #            bench-results/<UTC date and time>); the report is printed.
 #        scripts/bench.sh fio [fio.sh options]          fio only, raw output
 #        scripts/bench.sh swap [rounds] [algorithm]     swap on each, interleaved (default 5, lz4)
 #        scripts/bench.sh memory [rounds]               fixed memory of an empty device (default 3)
+#        scripts/bench.sh icount [rounds]               instructions per request (default 3)
+#        scripts/bench.sh stages                        the rzram_bench KUnit suite, under -icount
 #        scripts/bench.sh compare [MiB] [algorithms...] the iobench comparison
 #                                                       (tests/guest/bench/compare.sh, with
 #                                                       inline_writeback to a backing store;
@@ -42,6 +48,11 @@ need_fio() {
 top=$(cd "$here/.." && pwd)
 cd "$top"
 
+# The instruction-count runs: QEMU's clock advances 1 ns per guest instruction, and coreutils'
+# date and dd (nanoseconds, O_DIRECT) replace busybox's in the guest.
+icount="-icount shift=0,sleep=off"
+icount_bins=(--bin "$(command -v date)" --bin "$(command -v dd)")
+
 usage() {
 	sed -n '/^# Usage:/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
 	exit "${1:-2}"
@@ -56,6 +67,15 @@ memory)
 swap)
 	shift
 	exec bash "$here/run-base.sh" 512M --timeout 3600 tests/guest/bench/swap.sh "$@"
+	;;
+icount)
+	shift
+	RZRAM_QEMU_ARGS=$icount exec bash "$here/run-base.sh" 512M "${icount_bins[@]}" \
+		--append kunit.enable=0 --timeout 1800 tests/guest/bench/icount.sh "$@"
+	;;
+stages)
+	RZRAM_QEMU_ARGS=$icount exec bash "$here/run-base.sh" 512M \
+		--append kunit.filter_glob=rzram_bench --timeout 1800 tests/guest/kunit.sh
 	;;
 fio)
 	shift
@@ -72,7 +92,7 @@ compare)
 report)
 	dir=${2:?report needs the results directory}
 	args=(--out "$dir")
-	for part in fio swap memory; do
+	for part in fio swap memory icount stages; do
 		[[ -f "$dir/$part.log" ]] && args+=("--$part" "$dir/$part.log")
 	done
 	exec python3 "$here/bench-report.py" "${args[@]}"
@@ -88,6 +108,7 @@ rounds=5
 out=
 swap=1
 memory=1
+instructions=1
 timeout=3600
 while (($#)); do
 	case "$1" in
@@ -98,6 +119,7 @@ while (($#)); do
 	--out) out=${2:?--out needs a directory}; shift 2 ;;
 	--no-swap) swap=0; shift ;;
 	--no-memory) memory=0; shift ;;
+	--no-icount) instructions=0; shift ;;
 	*) echo "bench: unknown argument $1" >&2; usage ;;
 	esac
 done
@@ -113,7 +135,7 @@ kdir=$(bash "$here/build-kernel.sh" base)
 ko=$(bash "$here/build-module.sh" "$kdir")
 
 # Progress on the terminal: the guest's lines, without the kernel's and the per-round data.
-progress() { sed -u -E '/^\[ *[0-9]+\.[0-9]+\]|^BENCH-(FIO|MEM) /d'; }
+progress() { sed -u -E '/^\[ *[0-9]+\.[0-9]+\]|^BENCH-(FIO|MEM) |^ICOUNT /d'; }
 
 start=$SECONDS
 echo "bench: fio, rounds $rounds, results in $out" >&2
@@ -130,6 +152,15 @@ if ((memory)); then
 	bash "$here/run-vm.sh" --kernel "$kdir" --module "$ko" --mem 1G --smp 2 --timeout 1800 \
 		--log "$out/memory.log" tests/guest/bench/memory.sh 3 | progress
 fi
+if ((instructions)); then
+	echo "bench: instructions per request and per stage, under -icount" >&2
+	RZRAM_QEMU_ARGS=$icount bash "$here/run-vm.sh" --kernel "$kdir" --module "$ko" --mem 512M \
+		--smp 2 --timeout 1800 "${icount_bins[@]}" --append kunit.enable=0 \
+		--log "$out/icount.log" tests/guest/bench/icount.sh 3 | progress
+	RZRAM_QEMU_ARGS=$icount bash "$here/run-vm.sh" --kernel "$kdir" --module "$ko" --mem 512M \
+		--smp 2 --timeout 1800 --append kunit.filter_glob=rzram_bench \
+		--log "$out/stages.log" tests/guest/kunit.sh | progress
+fi
 echo "bench: the VMs took $((SECONDS - start)) s" >&2
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(cat "$kdir/include/config/kernel.release")," \
@@ -143,6 +174,9 @@ if ((swap)); then
 fi
 if ((memory)); then
 	args+=(--memory "$out/memory.log")
+fi
+if ((instructions)); then
+	args+=(--icount "$out/icount.log" --stages "$out/stages.log")
 fi
 python3 "$here/bench-report.py" "${args[@]}"
 echo "bench: report $out/report.txt, plot $out/ratios.svg" >&2

@@ -6,6 +6,7 @@
 //! is loaded, printing KTAP to the kernel log. Each suite tests one part of the driver through
 //! its crate-internal API, on the real kernel (real zsmalloc, real lib/lz4).
 
+mod bench;
 mod comp;
 mod gate;
 mod parse;
