@@ -118,6 +118,7 @@ mod tests {
             &comps,
             0,
             WbConfig::default(),
+            None,
         )
     }
 

@@ -48,6 +48,7 @@ mod tests {
             &comps,
             0,
             WbConfig::default(),
+            None,
         )
     }
 
