@@ -118,7 +118,6 @@ mod tests {
             &comps,
             0,
             WbConfig::default(),
-            None,
         )
     }
 

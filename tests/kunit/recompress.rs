@@ -48,7 +48,6 @@ mod tests {
             &comps,
             0,
             WbConfig::default(),
-            None,
         )
     }
 

@@ -108,7 +108,6 @@ mod tests {
             &comps,
             0,
             WbConfig::default(),
-            None,
         )?;
         let mut page = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
         for (i, b) in page.iter_mut().enumerate() {

@@ -106,7 +106,6 @@ use kernel::{
         atomic::{Atomic, Relaxed},
         Arc, Mutex, MutexGuard,
     },
-    workqueue::OwnedQueue,
 };
 
 /// The longest path `backing_dev` takes, with its NUL (`PATH_MAX`).
@@ -145,8 +144,6 @@ pub(crate) struct Device {
     claims: Arc<Claims>,
     /// The module's CPU hotplug state, of which the meta's streams are instances.
     streams: Arc<StreamState>,
-    /// The module's queue for the other half of large writes (see io.rs).
-    split: Arc<OwnedQueue>,
     /// The writeback budget and batch size.
     pub(crate) budget: Budget,
     /// Serialises writeback runs (`writeback`), as zram's device lock does.
@@ -155,13 +152,11 @@ pub(crate) struct Device {
 }
 
 impl Device {
-    /// Creates device `id`, uninitialised; `claims`, `streams` and `split` are shared by all
-    /// devices.
+    /// Creates device `id`, uninitialised; `claims` and `streams` are shared by all devices.
     pub(crate) fn new(
         id: u32,
         claims: Arc<Claims>,
         streams: Arc<StreamState>,
-        split: Arc<OwnedQueue>,
     ) -> impl PinInit<Self> {
         pin_init!(Self {
             id,
@@ -180,7 +175,6 @@ impl Device {
             claimed: Atomic::new(false),
             claims,
             streams,
-            split,
             budget: Budget::new(),
             writeback <- new_mutex!((), "rzram_writeback"),
         })
@@ -286,7 +280,6 @@ impl Device {
             &control.comps,
             control.mem_limit_pages,
             control.wb,
-            Some(self.split.clone()),
         )
         .inspect_err(|e| {
             pr_err!(

@@ -32,7 +32,6 @@ use kernel::{
     page::PAGE_SIZE,
     prelude::*,
     sync::{Arc, Mutex},
-    workqueue::{OwnedQueue, QueueFlag},
 };
 
 /// Requests in flight per hardware queue.
@@ -47,8 +46,6 @@ pub(crate) struct Devices {
     claims: Arc<Claims>,
     /// The CPU hotplug state of every device's streams.
     streams: Arc<StreamState>,
-    /// The queue that compresses half of every large write on another CPU (see io.rs).
-    split: Arc<OwnedQueue>,
 }
 
 impl Devices {
@@ -58,16 +55,6 @@ impl Devices {
             disks <- new_mutex!(KVec::new(), "rzram_devices"),
             claims: Arc::pin_init(Claims::new(), GFP_KERNEL)?,
             streams: stream::new_state()?,
-            split: Arc::new(
-                OwnedQueue::new(
-                    c"rzram_split",
-                    // Swap writes wait for it: forward progress under memory pressure. On any
-                    // CPU, since the point is another CPU than the submitter's.
-                    QueueFlag::MemReclaim | QueueFlag::Unbound | QueueFlag::HighPri,
-                    0,
-                )?,
-                GFP_KERNEL,
-            )?,
         })
     }
 
@@ -82,12 +69,7 @@ impl Devices {
         if index == disks.len() {
             disks.push(None, GFP_KERNEL)?;
         }
-        let shared = (
-            self.claims.clone(),
-            self.streams.clone(),
-            self.split.clone(),
-        );
-        match create_disk(id, shared) {
+        match create_disk(id, self.claims.clone(), self.streams.clone()) {
             Ok(disk) => {
                 disks[index] = Some(disk);
                 Ok(id)
@@ -123,15 +105,12 @@ impl Devices {
 
 /// Creates and adds disk `rzram<id>` (`zram<id>` with `zram_names`), uninitialised
 /// (capacity 0).
-fn create_disk(
-    id: u32,
-    (claims, streams, split): (Arc<Claims>, Arc<StreamState>, Arc<OwnedQueue>),
-) -> Result<GenDisk<Rzram>> {
+fn create_disk(id: u32, claims: Arc<Claims>, streams: Arc<StreamState>) -> Result<GenDisk<Rzram>> {
     let tagset = Arc::pin_init(
         TagSet::new_with_flags(nr_cpu_ids(), QUEUE_DEPTH, 1, TagSetFlag::Blocking.into()),
         GFP_KERNEL,
     )?;
-    let device = Arc::pin_init(Device::new(id, claims, streams, split), GFP_KERNEL)?;
+    let device = Arc::pin_init(Device::new(id, claims, streams), GFP_KERNEL)?;
     let page = PAGE_SIZE as u32;
     GenDiskBuilder::new()
         .logical_block_size(page)?

@@ -16,18 +16,12 @@
 //! direct I/O, and through the stream's page otherwise.
 
 use crate::{
-    comp::Compressor,
     defer::DEFER,
     meta::{resched_every, Meta},
     slot::{boot_secs, Slot},
     stream::Stream,
 };
-use core::ops::Range;
 use kernel::{
-    alloc::{
-        flags::{__GFP_NOWARN, GFP_NOWAIT},
-        kvec::PushError,
-    },
     block::{
         mq::{Command, Operations, Request, Segment, Segments},
         SECTOR_SHIFT,
@@ -40,11 +34,6 @@ use kernel::{
 
 /// Sectors per device page.
 const PAGE_SECTORS: u64 = 1 << (PAGE_SHIFT - SECTOR_SHIFT as usize);
-
-/// Writes of this many pages or more are split between two CPUs (see [`write_pages`]): 64 KiB
-/// with 4 KiB pages, the size of an mTHP swap-out. Below it, handing half of the request to
-/// another CPU costs more than it saves.
-const SPLIT_PAGES: usize = 16;
 
 /// Where a request runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,7 +73,7 @@ pub(crate) fn execute<T: Operations>(meta: &Meta, rq: &Request<T>, ctx: Context)
         },
         Command::Write => {
             let swap = rq.is_swap();
-            match write_pages(meta, pages, &mut data, swap, ctx) {
+            match pages.try_for_each(|index| write_page(meta, index, &mut data, swap, ctx)) {
                 Err(e) if e == DEFER && ctx == Context::Submitter => return Err(DEFER),
                 result => result.inspect_err(|_| meta.stats.failed_writes.inc()),
             }
@@ -167,96 +156,15 @@ fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, ctx: Context) -> 
     bounce.map_or(Ok(()), |stream| data.write_from(&stream.page))
 }
 
-/// Writes the request's buffer to `pages`, one page after the other.
-///
-/// A request of [`SPLIT_PAGES`] pages or more (a large direct write, a 64 KiB mTHP swap-out)
-/// has its first half compressed on another CPU meanwhile, through the module's split queue,
-/// when the meta has one: the submitter takes that half's segments out of the request and
-/// hands them to the queue, writes the second half itself, and installs the first half's
-/// slots once both are done. That shortens a large write when a CPU is idle; zram compresses
-/// every page in the submitter. Only pages that fill a segment each (as they do for swap and
-/// page-aligned direct I/O) go to the queue. Without the memory for the two small lists
-/// (allocated without waiting), or with `inline_writeback` on (whose store is used from the
-/// submitter only), every page is written in the submitter.
-fn write_pages(
-    meta: &Meta,
-    mut pages: Range<usize>,
-    data: &mut Cursor<'_>,
-    swap: bool,
-    ctx: Context,
-) -> Result {
-    let split = meta
-        .split
-        .as_deref()
-        .filter(|_| pages.len() >= SPLIT_PAGES && meta.inline_store().is_none());
-    if let Some(split) = split {
-        let half = pages.len() / 2;
-        // Without sleeping or reclaim: this memory is an optimisation, and swap-out may be
-        // what waits for the write.
-        let flags = GFP_NOWAIT | __GFP_NOWARN;
-        if let (Ok(mut theirs), Ok(mut slots)) = (
-            KVec::with_capacity(half, flags),
-            KVVec::with_capacity(half, flags),
-        ) {
-            while theirs.len() < half {
-                match data.take_page()? {
-                    Some(segment) => theirs.push_within_capacity(segment).map_err(|_| ENOMEM)?,
-                    None => break,
-                }
-            }
-            let first = pages.start;
-            pages.start += theirs.len();
-            let (result, ours) = split.join(
-                || encode_all(meta, &theirs, &mut slots, swap, ctx),
-                || {
-                    pages
-                        .clone()
-                        .try_for_each(|index| write_page(meta, index, data, swap, ctx))
-                },
-            );
-            // Installed only if both halves succeeded (a deferred request runs again from its
-            // first page); given back otherwise.
-            let mut result = result.and(ours);
-            for (index, slot) in (first..).zip(slots.drain_all()) {
-                if result.is_ok() {
-                    result = install(meta, index, slot);
-                } else {
-                    meta.discard_uninstalled(slot);
-                }
-            }
-            return result;
-        }
-    }
-    pages.try_for_each(|index| write_page(meta, index, data, swap, ctx))
-}
-
-/// Encodes the page of each segment of `segments` into `slots`, in order (on the split queue,
-/// see [`write_pages`]); stops at the first error.
-fn encode_all(
-    meta: &Meta,
-    segments: &[Segment<'_>],
-    slots: &mut KVVec<Slot>,
-    swap: bool,
-    ctx: Context,
-) -> Result {
-    for segment in segments {
-        let slot = {
-            let mut stream = meta.primary().streams.get();
-            let Stream { comp, buf, page } = &mut *stream;
-            segment.copy_to_slice(0, page)?;
-            encode(meta, comp, buf, page, swap, ctx)?
-        };
-        // The capacity was reserved for every segment; should it fall short, the slot is
-        // given back.
-        if let Err(PushError(slot)) = slots.push_within_capacity(slot) {
-            meta.discard_uninstalled(slot);
-            return Err(ENOMEM);
-        }
-    }
-    Ok(())
-}
-
 /// Writes the next page of the request's buffer to page `index`.
+///
+/// A swap write allocates without entering reclaim and may use the memory reserves: reclaim is
+/// waiting for it to free memory. A bio-based driver such as zram gets this for free, because
+/// the reclaiming task itself runs its write path; a blk-mq request may run in a worker.
+///
+/// With `inline_writeback` on and a backing store attached, a page that does not compress below
+/// the huge class goes to the store instead of taking a whole page of memory in the pool; in
+/// the [`Context::Submitter`] that stops the request with [`DEFER`] first.
 fn write_page(
     meta: &Meta,
     index: usize,
@@ -268,62 +176,40 @@ fn write_page(
         let mut stream = meta.primary().streams.get();
         let Stream { comp, buf, page } = &mut *stream;
         data.read_into(page)?;
-        encode(meta, comp, buf, page, swap, ctx)?
+        if let Some(word) = same_filled(page) {
+            Slot::Same(word)
+        } else {
+            let (bytes, huge) = match comp.compress(page, buf) {
+                Ok(len) if len < meta.huge_class => (&buf[..len], false),
+                // Did not compress well enough: keep the page as it is.
+                _ => (&page[..], true),
+            };
+            // A huge page that may go to the store: in the submitter, the request goes to
+            // the store's worker, which writes it again from its first page (the pages before
+            // this one are written twice, with the same data). The same reference decides
+            // and, in the worker, writes.
+            let inline = if huge { meta.inline_store() } else { None };
+            if inline.is_some() && ctx == Context::Submitter {
+                return Err(DEFER);
+            }
+            match inline.and_then(|backing| meta.write_inline(&backing, bytes)) {
+                Some(slot) => slot,
+                None => {
+                    let handle = if swap {
+                        memalloc::with_noreclaim(|| meta.pool.store(bytes))?
+                    } else {
+                        meta.pool.store(bytes)?
+                    };
+                    // Like zram, over the limit the write fails and the page is not stored.
+                    if !meta.within_limit() {
+                        meta.free_object(handle);
+                        return Err(ENOMEM);
+                    }
+                    Slot::stored(handle, huge)
+                }
+            }
+        }
     };
-    install(meta, index, new)
-}
-
-/// Makes the slot that stores `page`: same-filled, or compressed with `comp` into its
-/// stream's `buf` and stored in the pool, or stored as it is.
-///
-/// A swap write allocates without entering reclaim and may use the memory reserves: reclaim is
-/// waiting for it to free memory. A bio-based driver such as zram gets this for free, because
-/// the reclaiming task itself runs its write path; a blk-mq request may run in a worker.
-///
-/// With `inline_writeback` on and a backing store attached, a page that does not compress below
-/// the huge class goes to the store instead of taking a whole page of memory in the pool; in
-/// the [`Context::Submitter`] that stops the request with [`DEFER`] first.
-fn encode(
-    meta: &Meta,
-    comp: &mut Compressor,
-    buf: &mut [u8],
-    page: &[u8],
-    swap: bool,
-    ctx: Context,
-) -> Result<Slot> {
-    if let Some(word) = same_filled(page) {
-        return Ok(Slot::Same(word));
-    }
-    let (bytes, huge) = match comp.compress(page, buf) {
-        Ok(len) if len < meta.huge_class => (&buf[..len], false),
-        // Did not compress well enough: keep the page as it is.
-        _ => (page, true),
-    };
-    // A huge page that may go to the store: in the submitter, the request goes to the store's
-    // worker, which writes it again from its first page (the pages before this one are written
-    // twice, with the same data). The same reference decides and, in the worker, writes.
-    let inline = if huge { meta.inline_store() } else { None };
-    if inline.is_some() && ctx == Context::Submitter {
-        return Err(DEFER);
-    }
-    if let Some(slot) = inline.and_then(|backing| meta.write_inline(&backing, bytes)) {
-        return Ok(slot);
-    }
-    let handle = if swap {
-        memalloc::with_noreclaim(|| meta.pool.store(bytes))?
-    } else {
-        meta.pool.store(bytes)?
-    };
-    // Like zram, over the limit the write fails and the page is not stored.
-    if !meta.within_limit() {
-        meta.free_object(handle);
-        return Err(ENOMEM);
-    }
-    Ok(Slot::stored(handle, huge))
-}
-
-/// Installs `new` in slot `index` and releases what the slot held.
-fn install(meta: &Meta, index: usize, new: Slot) -> Result {
     let old = match meta.slots.lock(index) {
         Ok(mut slot) => {
             meta.account(&new);
@@ -405,16 +291,6 @@ impl<'a> Cursor<'a> {
             done += n;
         }
         Ok(())
-    }
-
-    /// Takes the next page of the buffer out of the cursor if it fills one segment, as it does
-    /// for swap and page-aligned direct I/O; `None`, leaving the cursor where it is, if not.
-    fn take_page(&mut self) -> Result<Option<Segment<'a>>> {
-        let (segment, offset) = self.segment()?;
-        if offset != 0 || segment.len() != PAGE_SIZE {
-            return Ok(None);
-        }
-        Ok(self.current.take())
     }
 
     /// Calls `f` with the next page of the buffer as a [`Destination`] if it lies in one

@@ -30,7 +30,6 @@ use kernel::{
         Arc,
     },
     task::cond_resched,
-    workqueue::OwnedQueue,
 };
 
 /// Loops over pages offer to reschedule this often, in pages.
@@ -106,9 +105,6 @@ pub(crate) struct Meta {
     /// Huge pages go to the backing store in the write path, when one is attached
     /// (`inline_writeback`).
     pub(crate) inline_wb: Atomic<bool>,
-    /// The queue that compresses half of a large write on another CPU (see io.rs); `None`
-    /// writes every page in the submitter.
-    pub(crate) split: Option<Arc<OwnedQueue>>,
 }
 
 /// The writeback settings a meta is built with.
@@ -124,8 +120,7 @@ impl Meta {
     /// Builds the meta of device `id` for `disksize` bytes (a multiple of the page size).
     ///
     /// `comps` gives the algorithms; a missing primary one is the default. Their streams are
-    /// instances of `streams`, the module's CPU hotplug state. `split` is the module's queue
-    /// for large writes.
+    /// instances of `streams`, the module's CPU hotplug state.
     pub(crate) fn new(
         streams: &Arc<StreamState>,
         id: u32,
@@ -133,7 +128,6 @@ impl Meta {
         comps: &CompConfig,
         mem_limit_pages: u64,
         wb: WbConfig,
-        split: Option<Arc<OwnedQueue>>,
     ) -> Result<KBox<Self>> {
         let pages = usize::try_from(disksize / PAGE_SIZE as u64).map_err(|_| EINVAL)?;
         let name = CString::try_from_fmt(fmt!("{}", DiskName(id)))?;
@@ -160,7 +154,6 @@ impl Meta {
                 backing: KBox::pin_init(new_gate!("rzram_backing"), GFP_KERNEL)?,
                 compressed_wb: wb.compressed,
                 inline_wb: Atomic::new(wb.inline),
-                split,
             },
             GFP_KERNEL,
         )?)
