@@ -10,14 +10,15 @@
 //! rzram_bench: <class> <stage> driver <ns> floor <ns> overhead <ns>
 //! ```
 //!
-//! The stages: `same` (the same-filled check; zram's is the same scan and has no kernel
-//! primitive), `compress` (the CPU's stream, locked, and its compressor; floor: `lib/lz4`
-//! alone), `store` (the pool and the limit check; floor: zsmalloc alone), `install` (the slot's
-//! stripe, accounting and the old slot released; no floor), `load` (the slot's stripe, the
-//! stream, the object read and decompressed into a page, the access time; floor: zsmalloc's
-//! read and `lib/lz4`, or the page copy, alone). Then what every request pays whatever its data: `gate` (a
-//! reference to the meta, taken and dropped), `slot_lock`, `boot_secs` (the clock read of the
-//! access time) and `counter` (one statistic).
+//! The stages, per class: `same` (the same-filled check; zram's is the same scan and has no
+//! kernel primitive), `compress` (the CPU's stream, locked, and its compressor; floor: `lib/lz4`
+//! alone), `store` (the pool and the limit check; floor: zsmalloc alone) and `load` (the slot's
+//! stripe, the stream, the object read and decompressed into a page, the access time; floor:
+//! zsmalloc's read and `lib/lz4`, or the page copy, alone). Then, once for any data, with
+//! same-filled slots: `install` (the slot's stripe, accounting and the old slot released), and
+//! what every request pays: `gate` (a reference to the meta, taken and dropped), `slot_lock`,
+//! `boot_secs` (the clock read of the access time) and `counter` (one statistic). These have
+//! no floor.
 //!
 //! `make bench` runs it under QEMU's `-icount shift=0`, where a guest nanosecond is one
 //! instruction: the figures are instruction counts and repeat exactly. In `make test` it runs
