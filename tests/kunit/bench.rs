@@ -29,7 +29,6 @@ mod tests {
     use crate::{
         comp::{Algorithm, Params},
         gate::{new_gate, Gate},
-        io::same_filled,
         meta::{CompConfig, Meta, WbConfig},
         slot::{boot_secs, Slot},
         stream,
@@ -37,7 +36,7 @@ mod tests {
     };
     use core::hint::black_box;
     use kernel::{
-        compress::{Destination, Lz4},
+        compress::{Destination, Lz4, Source},
         page::PAGE_SIZE,
         prelude::*,
         time::{Instant, Monotonic},
@@ -132,16 +131,16 @@ mod tests {
         let driver = per_page(|i| {
             let mut stream = meta.primary().streams.get();
             let stream::Stream { comp, buf, .. } = &mut *stream;
-            comp.compress(&pages[i], buf).map(|_| ())
+            comp.compress(&pages[i][..], buf).map(|_| ())
         })?;
-        let floor = per_page(|i| lz4.compress(&pages[i], &mut out).map(|_| ()))?;
+        let floor = per_page(|i| lz4.compress(&pages[i][..], &mut out).map(|_| ()))?;
         report(class, "compress", driver, Some(floor));
 
         // The objects as the write path makes them: compressed below the huge class, or the
         // page as it is.
         let mut objects = KVec::with_capacity(PAGES, GFP_KERNEL)?;
         for page in pages {
-            let len = lz4.compress(page, &mut out)?;
+            let len = lz4.compress(&page[..], &mut out)?;
             let mut object = KVec::new();
             if len < meta.huge_class {
                 object.extend_from_slice(&out[..len], GFP_KERNEL)?;
@@ -227,7 +226,7 @@ mod tests {
             }
             let mut same = 0;
             let driver = per_page(|i| {
-                same += usize::from(same_filled(&pages[i]).is_some());
+                same += usize::from(Source::from(&pages[i][..]).repeated_word().is_some());
                 Ok(())
             })?;
             report(class, "same", driver, None);

@@ -51,7 +51,7 @@ mod tests {
         for &algorithm in Algorithm::ALL {
             let mut c = Compressor::new(algorithm, &Params::default())?;
             let mut compressed = zeroed(2 * PAGE_SIZE)?;
-            let len = c.compress(&src, &mut compressed)?;
+            let len = c.compress(&src[..], &mut compressed)?;
             assert!(len > 0 && len < PAGE_SIZE / 4);
             let mut out = zeroed(PAGE_SIZE)?;
             c.decompress(&compressed[..len], out.as_mut_slice().into())?;
@@ -66,7 +66,7 @@ mod tests {
         for &algorithm in Algorithm::ALL {
             let mut c = Compressor::new(algorithm, &Params::default())?;
             let mut compressed = zeroed(2 * PAGE_SIZE)?;
-            let len = c.compress(&src, &mut compressed)?;
+            let len = c.compress(&src[..], &mut compressed)?;
             assert!(len >= PAGE_SIZE);
             let mut out = zeroed(PAGE_SIZE)?;
             c.decompress(&compressed[..len], out.as_mut_slice().into())?;
@@ -81,7 +81,7 @@ mod tests {
         for &algorithm in Algorithm::ALL {
             let mut c = Compressor::new(algorithm, &Params::default())?;
             let mut small = zeroed(64)?;
-            assert_eq!(c.compress(&src, &mut small), Err(E2BIG));
+            assert_eq!(c.compress(&src[..], &mut small), Err(E2BIG));
         }
         Ok(())
     }
@@ -92,7 +92,7 @@ mod tests {
         for &algorithm in Algorithm::ALL {
             let mut c = Compressor::new(algorithm, &Params::default())?;
             let mut compressed = zeroed(2 * PAGE_SIZE)?;
-            let len = c.compress(&src, &mut compressed)?;
+            let len = c.compress(&src[..], &mut compressed)?;
             let mut out = zeroed(PAGE_SIZE)?;
             // Truncated input cannot produce a full page.
             assert_eq!(
@@ -155,7 +155,7 @@ mod tests {
             };
             let mut c = Compressor::new(algorithm, &params)?;
             let mut compressed = zeroed(2 * PAGE_SIZE)?;
-            let len = c.compress(&src, &mut compressed)?;
+            let len = c.compress(&src[..], &mut compressed)?;
             let mut out = zeroed(PAGE_SIZE)?;
             c.decompress(&compressed[..len], out.as_mut_slice().into())?;
             assert!(out[..] == src[..]);
@@ -245,35 +245,35 @@ mod tests {
     fn libraries_report_enospc_and_einval() -> Result {
         let src = random_page()?;
         let mut small = zeroed(64)?;
-        assert_eq!(Lz4::new(1)?.compress(&src, &mut small), Err(ENOSPC));
-        assert_eq!(Lz4Hc::new(9)?.compress(&src, &mut small), Err(ENOSPC));
-        assert_eq!(Lzo::new()?.compress(&src, &mut small), Err(ENOSPC));
-        assert_eq!(Sw842::new()?.compress(&src, &mut small), Err(ENOSPC));
+        assert_eq!(Lz4::new(1)?.compress(&src[..], &mut small), Err(ENOSPC));
+        assert_eq!(Lz4Hc::new(9)?.compress(&src[..], &mut small), Err(ENOSPC));
+        assert_eq!(Lzo::new()?.compress(&src[..], &mut small), Err(ENOSPC));
+        assert_eq!(Sw842::new()?.compress(&src[..], &mut small), Err(ENOSPC));
         assert_eq!(
-            Zstd::new(3, PAGE_SIZE)?.compress(&src, &mut small),
+            Zstd::new(3, PAGE_SIZE)?.compress(&src[..], &mut small),
             Err(ENOSPC)
         );
         assert_eq!(
-            Deflate::new(6, -11)?.compress(&src, &mut small),
+            Deflate::new(6, -11)?.compress(&src[..], &mut small),
             Err(ENOSPC)
         );
         // LZO's output is bounded by `dst`: data that compresses well fits in a page, and
         // data that does not is refused without a byte written past `dst`.
         let text = text_page()?;
         let mut page = zeroed(PAGE_SIZE)?;
-        let len = Lzo::new()?.compress(&text, &mut page)?;
+        let len = Lzo::new()?.compress(&text[..], &mut page)?;
         let mut back = zeroed(PAGE_SIZE)?;
         assert_eq!(Lzo::decompress(&page[..len], &mut back[..]), Ok(PAGE_SIZE));
         assert!(back == text);
         let mut guarded = zeroed(2 * PAGE_SIZE)?;
         assert_eq!(
-            Lzo::new_rle()?.compress(&src, &mut guarded[..PAGE_SIZE]),
+            Lzo::new_rle()?.compress(&src[..], &mut guarded[..PAGE_SIZE]),
             Err(ENOSPC)
         );
         assert!(guarded[PAGE_SIZE..].iter().all(|&b| b == 0));
         // Output that does not fit in `dst` is refused, not truncated.
         let mut packed = zeroed(2 * PAGE_SIZE)?;
-        let len = Lz4::new(1)?.compress(&text, &mut packed)?;
+        let len = Lz4::new(1)?.compress(&text[..], &mut packed)?;
         assert_eq!(
             Lz4::decompress(&packed[..len], &mut page[..100]),
             Err(EINVAL)

@@ -4,7 +4,13 @@
 
 #[kernel::prelude::kunit_tests(rzram_slot)]
 mod tests {
-    use crate::{io::same_filled, slot::Slot, slot::SlotTable, zspool::ZsPool};
+    use crate::{slot::Slot, slot::SlotTable, zspool::ZsPool};
+    use kernel::compress::Source;
+
+    /// The driver's same-filled check, on a slice.
+    fn same_filled(page: &[u8]) -> Option<u64> {
+        Source::from(page).repeated_word()
+    }
     use kernel::{page::PAGE_SIZE, prelude::*};
 
     #[test]
@@ -139,6 +145,9 @@ mod tests {
         let zero = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
         assert_eq!(same_filled(&zero), Some(0));
         assert_eq!(same_filled(&zero[..4]), None);
+        // Unaligned: read as bytes.
+        assert_eq!(same_filled(&page[1..17]), Some(0xabababababababab));
+        assert_eq!(same_filled(&page[..16]), None);
         Ok(())
     }
 }

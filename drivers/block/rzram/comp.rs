@@ -8,7 +8,7 @@
 //! memory, owned by one stream.
 
 use kernel::{
-    compress::{Deflate, Destination, Lz4, Lz4Hc, Lzo, Sw842, Zstd},
+    compress::{Deflate, Destination, Lz4, Lz4Hc, Lzo, Source, Sw842, Zstd},
     page::PAGE_SIZE,
     prelude::*,
 };
@@ -187,7 +187,12 @@ impl Compressor {
 
     /// Compresses `src` into `dst` and returns the compressed length, or `E2BIG` if the result
     /// does not fit in `dst`.
-    pub(crate) fn compress(&mut self, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+    pub(crate) fn compress<'a>(
+        &mut self,
+        src: impl Into<Source<'a>>,
+        dst: &mut [u8],
+    ) -> Result<usize> {
+        let src = src.into();
         match self {
             Compressor::Lzo(c) => c.compress(src, dst),
             Compressor::Lz4(c) => c.compress(src, dst),

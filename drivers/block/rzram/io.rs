@@ -10,12 +10,14 @@
 //! for a stored page, the stream inside it (slot → stream). There is never a stream → slot
 //! edge.
 //!
-//! Copies, per page: a write gathers the page into its stream's page, which the same-filled
-//! check and the compressor then read. A read of a stored page decompresses straight into the
-//! request's page when that page lies in one segment, as it does for swap and for page-aligned
-//! direct I/O, and through the stream's page otherwise.
+//! Copies, per page: when the request's page lies in one segment, as it does for swap and for
+//! page-aligned direct I/O, a write compresses straight from it and a read of a stored page
+//! decompresses straight into it, as zram does. Otherwise the page goes through the stream's
+//! page. A write of a page that does not compress copies it to the stream's page, which the
+//! pool then stores.
 
 use crate::{
+    comp::Compressor,
     defer::DEFER,
     meta::{resched_every, Meta},
     slot::{boot_secs, Slot},
@@ -26,7 +28,7 @@ use kernel::{
         mq::{Command, Operations, Request, Segment, Segments},
         SECTOR_SHIFT,
     },
-    compress::Destination,
+    compress::{Destination, Source},
     mm::memalloc,
     page::{PAGE_SHIFT, PAGE_SIZE},
     prelude::*,
@@ -134,7 +136,7 @@ fn read_page(meta: &Meta, index: usize, data: &mut Cursor<'_>, ctx: Context) -> 
             let mut stream = meta.comp(flags.prio()).ok_or(EIO)?.streams.get();
             let Stream { comp, buf, .. } = &mut *stream;
             let huge = flags.huge();
-            if data.with_page(|dst| meta.load_into(comp, buf, handle, huge, dst))? {
+            if data.with_destination_page(|dst| meta.load_into(comp, buf, handle, huge, dst))? {
                 None
             } else {
                 meta.load(&mut stream, handle, huge)?;
@@ -175,39 +177,25 @@ fn write_page(
     let new = {
         let mut stream = meta.primary().streams.get();
         let Stream { comp, buf, page } = &mut *stream;
-        data.read_into(page)?;
-        if let Some(word) = same_filled(page) {
-            Slot::Same(word)
-        } else {
-            let (bytes, huge) = match comp.compress(page, buf) {
-                Ok(len) if len < meta.huge_class => (&buf[..len], false),
-                // Did not compress well enough: keep the page as it is.
-                _ => (&page[..], true),
-            };
-            // A huge page that may go to the store: in the submitter, the request goes to
-            // the store's worker, which writes it again from its first page (the pages before
-            // this one are written twice, with the same data). The same reference decides
-            // and, in the worker, writes.
-            let inline = if huge { meta.inline_store() } else { None };
-            if inline.is_some() && ctx == Context::Submitter {
-                return Err(DEFER);
+        let huge_class = meta.huge_class;
+        let encoded = match data.with_source_page(|src| {
+            let encoded = encode(comp, buf, huge_class, src);
+            if encoded == Encoded::Huge {
+                // Kept as it is: the pool stores it from the stream's page.
+                src.copy_to_slice(page)?;
             }
-            match inline.and_then(|backing| meta.write_inline(&backing, bytes)) {
-                Some(slot) => slot,
-                None => {
-                    let handle = if swap {
-                        memalloc::with_noreclaim(|| meta.pool.store(bytes))?
-                    } else {
-                        meta.pool.store(bytes)?
-                    };
-                    // Like zram, over the limit the write fails and the page is not stored.
-                    if !meta.within_limit() {
-                        meta.free_object(handle);
-                        return Err(ENOMEM);
-                    }
-                    Slot::stored(handle, huge)
-                }
+            Ok(encoded)
+        })? {
+            Some(encoded) => encoded,
+            None => {
+                data.read_into(page)?;
+                encode(comp, buf, huge_class, Source::from(&page[..]))
             }
+        };
+        match encoded {
+            Encoded::Same(word) => Slot::Same(word),
+            Encoded::Compressed(len) => store(meta, &buf[..len], false, swap, ctx)?,
+            Encoded::Huge => store(meta, page, true, swap, ctx)?,
         }
     };
     let old = match meta.slots.lock(index) {
@@ -225,22 +213,58 @@ fn write_page(
     Ok(())
 }
 
-/// Returns the word a page is filled with, if every 64-bit word of it is the same.
+/// What a page of data becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoded {
+    /// Every 64-bit word of the page is this one.
+    Same(u64),
+    /// Compressed, below the huge class, into this many bytes of the stream's buffer.
+    Compressed(usize),
+    /// Did not compress below the huge class: kept as it is.
+    Huge,
+}
+
+/// Encodes the page at `src`: same-filled, compressed into `buf`, or huge.
 ///
-/// The last word is compared first, as zram does: a page that is not same-filled usually
-/// differs there. Each word is one 8-byte load (`try_from` of an exact chunk); building each
-/// word from eight indexed bytes made the scan of a same-filled page about seven times slower
-/// (15 against 2 microseconds under QEMU's emulation).
-pub(crate) fn same_filled(page: &[u8]) -> Option<u64> {
-    let word = |w: &[u8]| <[u8; 8]>::try_from(w).ok().map(u64::from_ne_bytes);
-    let first = word(page.get(..8)?)?;
-    let last = word(page.get(page.len().checked_sub(8)?..)?)?;
-    if last != first {
-        return None;
+/// The same-filled check reads the last word first, as zram's does: a page that is not
+/// same-filled usually differs there.
+fn encode(comp: &mut Compressor, buf: &mut [u8], huge_class: usize, src: Source<'_>) -> Encoded {
+    if let Some(word) = src.repeated_word() {
+        return Encoded::Same(word);
     }
-    page.chunks_exact(8)
-        .all(|w| word(w) == Some(first))
-        .then_some(first)
+    match comp.compress(src, buf) {
+        Ok(len) if len < huge_class => Encoded::Compressed(len),
+        // Did not compress well enough: keep the page as it is.
+        _ => Encoded::Huge,
+    }
+}
+
+/// Stores the `bytes` of a compressed or `huge` page: in the pool, or, for a huge page with
+/// `inline_writeback` on, in the backing store.
+///
+/// A huge page that may go to the store: in the submitter, the request goes to the store's
+/// worker, which writes it again from its first page (the pages before this one are written
+/// twice, with the same data); the returned error is [`DEFER`]. The same reference decides
+/// and, in the worker, writes.
+fn store(meta: &Meta, bytes: &[u8], huge: bool, swap: bool, ctx: Context) -> Result<Slot> {
+    let inline = if huge { meta.inline_store() } else { None };
+    if inline.is_some() && ctx == Context::Submitter {
+        return Err(DEFER);
+    }
+    if let Some(slot) = inline.and_then(|backing| meta.write_inline(&backing, bytes)) {
+        return Ok(slot);
+    }
+    let handle = if swap {
+        memalloc::with_noreclaim(|| meta.pool.store(bytes))?
+    } else {
+        meta.pool.store(bytes)?
+    };
+    // Like zram, over the limit the write fails and the page is not stored.
+    if !meta.within_limit() {
+        meta.free_object(handle);
+        return Err(ENOMEM);
+    }
+    Ok(Slot::stored(handle, huge))
 }
 
 /// A position in a request's data buffer, which may be split into segments at any byte.
@@ -293,17 +317,37 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
+    /// Returns the current segment if the next page of the buffer is the whole of it.
+    fn whole_page(&mut self) -> Result<Option<&mut Segment<'a>>> {
+        let (segment, offset) = self.segment()?;
+        Ok((offset == 0 && segment.len() == PAGE_SIZE).then_some(segment))
+    }
+
     /// Calls `f` with the next page of the buffer as a [`Destination`] if it lies in one
     /// segment, and moves past the page if `f` succeeds. Returns `false`, without calling `f`,
     /// if the page is split across segments.
-    fn with_page(&mut self, f: impl FnOnce(Destination<'_>) -> Result) -> Result<bool> {
-        let (segment, offset) = self.segment()?;
-        if offset != 0 || segment.len() != PAGE_SIZE {
+    fn with_destination_page(&mut self, f: impl FnOnce(Destination<'_>) -> Result) -> Result<bool> {
+        let Some(segment) = self.whole_page()? else {
             return Ok(false);
-        }
+        };
         segment.with_destination(0, PAGE_SIZE, f)??;
         self.done = PAGE_SIZE;
         Ok(true)
+    }
+
+    /// Calls `f` with the next page of the buffer as a [`Source`] if it lies in one segment,
+    /// and moves past the page if `f` succeeds. Returns `None`, without calling `f`, if the
+    /// page is split across segments.
+    fn with_source_page<R>(
+        &mut self,
+        f: impl FnOnce(Source<'_>) -> Result<R>,
+    ) -> Result<Option<R>> {
+        let Some(segment) = self.whole_page()? else {
+            return Ok(None);
+        };
+        let ret = segment.with_source(0, PAGE_SIZE, f)??;
+        self.done = PAGE_SIZE;
+        Ok(Some(ret))
     }
 
     /// Copies the next `dst.len()` bytes of the buffer to `dst`.

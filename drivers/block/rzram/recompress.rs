@@ -90,7 +90,7 @@ pub(crate) fn run(meta: &Meta, req: &Request) -> Result<Outcome> {
         }
         let mut stream = comp.streams.get();
         let stream = &mut *stream;
-        let new_len = match stream.comp.compress(&page, &mut stream.buf) {
+        let new_len = match stream.comp.compress(&page[..], &mut stream.buf) {
             Ok(len) => Some(len),
             // Bigger than the two-page buffer: no gain.
             Err(e) if e == E2BIG => None,
