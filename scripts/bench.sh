@@ -31,6 +31,10 @@
 #                                                       (tests/guest/bench/compare.sh, with
 #                                                       inline_writeback to a backing store;
 #                                                       default 128 MiB, lz4 and zstd)
+#        scripts/bench.sh tbprofile [requests] [DIR]    blocks the emulator runs per request,
+#                                                       by function (scripts/tb-profile.py,
+#                                                       tests/guest/bench/tbtrace.sh; default
+#                                                       200 requests, DIR a temporary one)
 #        scripts/bench.sh report DIR                    the report again, from DIR's logs
 set -euo pipefail
 
@@ -88,6 +92,14 @@ compare)
 	shift
 	# The disk is the backing store of the inline_writeback comparison.
 	exec bash "$here/run-base.sh" 1G --disk 1G tests/guest/bench/compare.sh "$@"
+	;;
+tbprofile)
+	bash "$here/deps.sh"
+	kdir=$(bash "$here/build-kernel.sh" base)
+	ko=$(bash "$here/build-module.sh" "$kdir")
+	args=(--kernel "$kdir" --module "$ko" --requests "${2:-200}")
+	[[ -n "${3:-}" ]] && args+=(--out "$3")
+	exec python3 "$here/tb-profile.py" "${args[@]}"
 	;;
 report)
 	dir=${2:?report needs the results directory}
