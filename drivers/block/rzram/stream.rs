@@ -3,8 +3,10 @@
 //! Per-CPU compression streams.
 //!
 //! A stream is a compressor with its working memory and two buffers: `page`, one page that a
-//! request's data is gathered into before compression (or decompressed into before it is
-//! scattered back), and `buf`, two pages for the compressor's output. There is one stream per
+//! request's data is gathered into before compression when it is split across segments, or
+//! decompressed into before it is scattered back (the request's page is used directly when
+//! it lies in one segment; see io.rs), and that holds a page that does not compress on its
+//! way to the pool; and `buf`, two pages for the compressor's output. There is one stream per
 //! online CPU, as in zram: each device algorithm's streams are an instance of the module's
 //! CPU hotplug state ([`StreamState`]), which allocates a CPU's stream before the CPU comes up
 //! and frees it once the CPU is down. A request uses the stream of the CPU it runs on, under
