@@ -137,21 +137,23 @@ parse() {
 mem() { awk '{ print $1, $2, $3 }' "/sys/block/${1}0/mm_stat"; }
 
 # fio_run <driver> <rw> <bs> <data options> <engine options> [time options]
+# sh has no local variables: the function's own are prefixed with run_, so that the fill
+# before a case does not overwrite the case's rw, bs and engine options.
 fio_run() {
-	dev=/dev/${1}0
-	rw=$2
-	bs=$3
-	dataopt=$4
-	engopt=$5
+	run_dev=/dev/${1}0
+	run_rw=$2
+	run_bs=$3
+	run_data=$4
+	run_engine=$5
 	shift 5
-	mix=
-	[ "$rw" = randrw ] && mix=--rwmixread=70
+	run_mix=
+	[ "$run_rw" = randrw ] && run_mix=--rwmixread=70
 	# shellcheck disable=SC2086 # option lists, split on purpose
-	fio --name=bench --filename="$dev" --direct=1 --thread --rw="$rw" --bs="$bs" \
-		--size="${size}M" $mix $dataopt $engopt --group_reporting \
+	fio --name=bench --filename="$run_dev" --direct=1 --thread --rw="$run_rw" --bs="$run_bs" \
+		--size="${size}M" $run_mix $run_data $run_engine --group_reporting \
 		--output-format=json --output=/tmp/fio.json "$@" >/tmp/fio.err 2>&1 || {
 		cat /tmp/fio.err /tmp/fio.json >&2
-		echo "fio.sh: fio failed on $dev" >&2
+		echo "fio.sh: fio failed on $run_dev" >&2
 		exit 1
 	}
 }
@@ -199,6 +201,12 @@ for c in $cases; do
 		for drv in zram rzram; do
 			fio_run "$drv" "$rw" "$bs" "$dataopt" "$engopt" --time_based \
 				--runtime="$runtime" --ramp_time="$ramp"
+			# What fio ran, as its report says: the case's workload and block size.
+			if ! grep -q "\"rw\" : \"$rw\"" /tmp/fio.json ||
+				! grep -q "\"bs\" : \"$bs\"" /tmp/fio.json; then
+				echo "fio.sh: case $c did not run --rw=$rw --bs=$bs" >&2
+				exit 1
+			fi
 			echo "BENCH-FIO $c $round $drv $(parse /tmp/fio.json "$mib")"
 		done
 	done
