@@ -58,7 +58,7 @@ def hmp(sock_path, command):
             buf += sock.recv(65536)
         sock.sendall(command.encode() + b"\n")
         buf = b""
-        while buf.count(b"(qemu)") < 1:
+        while b"(qemu)" not in buf:
             buf += sock.recv(65536)
 
 
@@ -147,10 +147,14 @@ def report(counts, requests):
         r = counts.get(f"{op}-rzram", collections.Counter())
         lines.append("")
         lines.append(f"{op}s: per group of functions (zram, rzram)")
-        for title, _, _ in GROUPS:
-            zs = sum(v for k, v in z.items() if group_of(k) == title) / requests
-            rs = sum(v for k, v in r.items() if group_of(k) == title) / requests
-            lines.append(f"  {title:42s} {zs:8.1f} {rs:8.1f}")
+        totals = {title: [0, 0] for title, _, _ in GROUPS}
+        for side, blocks in enumerate((z, r)):
+            for k, v in blocks.items():
+                title = group_of(k)
+                if title:
+                    totals[title][side] += v
+        for title, (zs, rs) in totals.items():
+            lines.append(f"  {title:42s} {zs / requests:8.1f} {rs / requests:8.1f}")
         # The functions each driver's path runs and the other's does not (at least once per
         # request): the window's background (timer ticks, idle) cancels out.
         zo = sum(v for k, v in z.items() if r.get(k, 0) == 0 and v >= requests) / requests

@@ -5,13 +5,12 @@
 #[kernel::prelude::kunit_tests(rzram_slot)]
 mod tests {
     use crate::{slot::Slot, slot::SlotTable, zspool::ZsPool};
-    use kernel::compress::Source;
+    use kernel::{compress::Source, page::PAGE_SIZE, prelude::*};
 
     /// The driver's same-filled check, on a slice.
     fn same_filled(page: &[u8]) -> Option<u64> {
         Source::from(page).repeated_word()
     }
-    use kernel::{page::PAGE_SIZE, prelude::*};
 
     #[test]
     fn new_table_is_empty_and_sized() -> Result {
